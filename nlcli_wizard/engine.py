@@ -1,0 +1,194 @@
+"""One inference interface, the llama.cpp implementation, and a scripted fake.
+
+An engine turns a prompt into a stream of ``Step``s: a piece of text and the
+natural-log probability the model gave the token it emitted. Everything
+above this (confidence, validation, retries) works on that stream alone, so
+the TUI's tests can swap in :class:`ScriptedEngine`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from nlcli_wizard import paths
+from nlcli_wizard.errors import AdapterError, GrammarError, ModelError, ModelFileError, ModelPackageMissingError
+from nlcli_wizard.modelfiles import BASE_MODEL_ID, AdapterInfo, check_adapter, check_model_file, ensure_base_model
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    logprob: float
+
+
+class Engine(Protocol):
+    model_id: str
+    calibration: dict | None
+
+    def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Iterator[Step]: ...
+
+
+_LOG_CALLBACK = None
+
+
+def silence_llama_logs() -> None:
+    """Route llama.cpp's logging to a no-op: ``verbose=False`` alone still
+    writes warnings to stderr, which corrupts a TUI's screen."""
+    global _LOG_CALLBACK
+    import llama_cpp
+
+    if _LOG_CALLBACK is None:
+        # Keep a module-level reference: if ctypes' callback is collected,
+        # llama.cpp calls freed memory on its next log line.
+        _LOG_CALLBACK = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
+        llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+
+
+def default_adapter() -> Path | None:
+    override = os.environ.get("NLCLI_ADAPTER")
+    if override is not None:
+        return Path(override) if override else None
+    shipped = paths.shipped_adapter_path()
+    return shipped if shipped.exists() else None
+
+
+class _LogProbRecorder:
+    """A logits processor that keeps the log-normalizer of each step's raw
+    scores, so the emitted token's log-probability costs one lookup instead
+    of ``logits_all=True`` (a 512 MiB buffer and seconds per request)."""
+
+    def __init__(self) -> None:
+        self.scores: np.ndarray | None = None
+        self.lse = 0.0
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        peak = float(scores.max())
+        self.lse = peak + float(np.log(np.exp(scores - peak).sum()))
+        self.scores = scores.copy()
+        return scores
+
+    def logprob(self, token: int) -> float:
+        assert self.scores is not None
+        return float(self.scores[token]) - self.lse
+
+
+class LlamaEngine:
+    """Gemma 3 270M (+ optional LoRA) on the CPU through llama-cpp-python."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        adapter_path: Path | None | str = "default",
+        n_threads: int | None = None,
+        n_ctx: int = 512,
+    ) -> None:
+        try:
+            import llama_cpp
+        except ImportError:
+            raise ModelPackageMissingError("llama-cpp-python") from None
+        self._llama_cpp = llama_cpp
+        silence_llama_logs()
+        started = time.perf_counter()
+        base = Path(model_path) if model_path else ensure_base_model()
+        check_model_file(base)
+        adapter = default_adapter() if adapter_path == "default" else (Path(adapter_path) if adapter_path else None)
+        self.adapter: AdapterInfo | None = check_adapter(adapter, base) if adapter else None
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(base),
+                n_ctx=n_ctx,
+                n_threads=n_threads or min(4, os.cpu_count() or 1),
+                lora_path=str(adapter) if adapter else None,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise ModelFileError(f"llama.cpp could not load {base} ({exc}); delete it and it will be rebuilt.") from None
+        if adapter and not getattr(self.llm, "_lora_adapter", None):
+            raise AdapterError(f"llama.cpp refused the adapter {adapter}; re-export it for this base model.")
+        self.load_seconds = time.perf_counter() - started
+        self.model_id = self.adapter.model_id if self.adapter else BASE_MODEL_ID
+        self.calibration: dict | None = self.adapter.meta.get("calibration") if self.adapter else None
+        self._eos = self.llm.token_eos()
+        self._grammars: dict[str, object] = {}
+
+    def _grammar(self, text: str):
+        if text not in self._grammars:
+            # LlamaGrammar.from_string does not parse the text; a bad grammar
+            # would segfault at the first sampled token. llama.cpp's own
+            # constructor returns NULL instead, so ask it first.
+            sampler = self._llama_cpp.llama_sampler_init_grammar(self.llm._model.vocab, text.encode(), b"root")
+            if not sampler:
+                raise GrammarError("The GBNF grammar does not parse; it was not used.")
+            self._llama_cpp.llama_sampler_free(sampler)
+            self._grammars[text] = self._llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+        return self._grammars[text]
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+
+    def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Iterator[Step]:
+        tokens = self.tokenize(prompt)
+        if len(tokens) + max_tokens > self.llm.n_ctx():
+            raise ModelError("The request is too long for the model's context; shorten it.")
+        recorder = _LogProbRecorder()
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        generator = self.llm.generate(
+            tokens,
+            temp=0.0,
+            top_k=1,
+            repeat_penalty=1.0,
+            logits_processor=self._llama_cpp.LogitsProcessorList([recorder]),
+            grammar=self._grammar(grammar) if grammar else None,
+        )
+        for count, token in enumerate(generator):
+            logprob = recorder.logprob(token)
+            if token == self._eos:
+                yield Step("", logprob)
+                return
+            text = decoder.decode(self.llm.detokenize([token]))
+            if "\n" in text:
+                yield Step(text.split("\n")[0], logprob)
+                return
+            yield Step(text, logprob)
+            if count + 1 >= max_tokens:
+                return
+
+
+@dataclass
+class ScriptedEngine:
+    """A fake engine that answers from a script, for UI tests.
+
+    ``answers`` maps a prompt substring (usually the query) to the text to
+    stream and the per-token probability; ``delay`` slows each token so a
+    test can watch streaming or cancel mid-way.
+    """
+
+    answers: dict[str, tuple[str, float]] = field(default_factory=dict)
+    default: tuple[str, float] = (" NONE", 0.9)
+    delay: float = 0.0
+    model_id: str = "scripted"
+    calibration: dict | None = None
+    prompts: list[str] = field(default_factory=list)
+    error: Exception | None = None
+
+    def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Iterator[Step]:
+        self.prompts.append(prompt)
+        if self.error is not None:
+            raise self.error
+        text, prob = next((a for key, a in self.answers.items() if key in prompt), self.default)
+        pieces: Sequence[str] = re.findall(r"\s*\S+", text)  # one "token" per word, leading space kept
+        for piece in pieces:
+            if self.delay:
+                time.sleep(self.delay)
+            yield Step(piece, float(np.log(prob)))
+        yield Step("", 0.0)

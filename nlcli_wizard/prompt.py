@@ -1,0 +1,71 @@
+"""The one prompt format, shared by training and inference.
+
+Gemma 3 270M is a base model with no chat template, so the format is ours.
+It is deliberately short: every prompt token costs prompt-evaluation time on
+each request, and the fine-tuned adapter does not need instructions. The
+request goes on one line; the answer follows ``command:`` and is either a
+canonical venvy command or :data:`ABSTAIN`, then end-of-sequence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nlcli_wizard.errors import EmptyQueryError, QueryTooLongError
+
+ABSTAIN = "NONE"
+MAX_QUERY_CHARS = 500
+PROMPT_PREFIX = "Request: "
+PROMPT_SUFFIX = "\nCommand:"
+# The no-adapter baseline gets told the task; the adapter has learned it.
+FEW_SHOT_HEADER = "Translate each request into one venvy command, or NONE if venvy cannot do it.\n\n"
+
+# Few-shot demonstrations for the no-adapter baseline only (eval).
+FEW_SHOT = (
+    ("list my registered venvs sorted by size", "venvy ls --sort size"),
+    ("remove venvs unused for 30 days, just show what would go", "venvy cleanup --days 30 --dry-run"),
+    ("install numpy", ABSTAIN),
+    ("register ./env as myproj", "venvy register ./env --name myproj"),
+    ("which venv is active", "venvy current"),
+)
+
+
+def normalize_query(query: str) -> str:
+    """One line of printable text, or a usage error.
+
+    NFKC folds look-alike unicode (full-width letters, ligatures); control
+    characters and newlines become spaces so a request cannot break out of
+    its line in the prompt and pose as the answer.
+    """
+    if not isinstance(query, str):
+        raise EmptyQueryError()
+    text = unicodedata.normalize("NFKC", query)
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise EmptyQueryError()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooLongError(len(text), MAX_QUERY_CHARS)
+    return text
+
+
+def build_prompt(query: str) -> str:
+    """The prompt for an already-normalized query; the answer starts with a space."""
+    return f"{PROMPT_PREFIX}{query}{PROMPT_SUFFIX}"
+
+
+def format_answer(command: str | None) -> str:
+    """The training target after the prompt: ' venvy ...' or ' NONE'."""
+    return " " + (command if command else ABSTAIN)
+
+
+def parse_answer(text: str) -> str | None:
+    """The command the model wrote, or None for an abstention."""
+    answer = text.strip().splitlines()[0].strip() if text.strip() else ""
+    return None if answer in ("", ABSTAIN) else answer
+
+
+def few_shot_prompt(query: str) -> str:
+    shots = FEW_SHOT_HEADER + "".join(f"{PROMPT_PREFIX}{q}{PROMPT_SUFFIX}{format_answer(a if a != ABSTAIN else None)}\n\n" for q, a in FEW_SHOT)
+    return shots + build_prompt(query)
