@@ -1,0 +1,3 @@
+from nlcli_wizard.cli import entry
+
+entry()

@@ -1,0 +1,221 @@
+"""``nlcli-wizard``: the engine without the TUI.
+
+    nlcli-wizard translate "show my venvs sorted by size"
+    nlcli-wizard translate --json "..."          # one JSON object
+    nlcli-wizard translate --command-only "..."  # just the command, for $(...)
+    nlcli-wizard translate --batch queries.txt   # one JSON line per query ('-' = stdin)
+    nlcli-wizard validate "venvy ls -s size"     # canonical form or the reason it is invalid
+    nlcli-wizard eval                            # accuracy report on data/test.jsonl, with baselines
+    nlcli-wizard bench                           # load time, latency, memory
+
+Exit codes: 0 ok, 1 abstained, 2 usage error, 3 model error, 4 venvy missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from nlcli_wizard.errors import NlcliError, UsageError
+
+EXIT_ABSTAINED = 1
+
+
+def _engine(args: argparse.Namespace, adapter: str | Path | None = "default"):
+    from nlcli_wizard.engine import LlamaEngine
+
+    if getattr(args, "no_adapter", False):
+        adapter = None
+    elif getattr(args, "adapter", None):
+        adapter = args.adapter
+    return LlamaEngine(model_path=getattr(args, "model", None), adapter_path=adapter)
+
+
+def _read_text(source: str) -> str:
+    """Text from a file or stdin ('-'); binary input is a usage error, not a crash."""
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"Cannot read {source} ({exc.strerror}).") from None
+    if b"\x00" in raw:
+        raise UsageError(f"The input {'on stdin' if source == '-' else source} is binary, not text; pass one request per line.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"The input {'on stdin' if source == '-' else source} is not UTF-8 text.") from None
+
+
+def _print_translation(t, as_json: bool, command_only: bool) -> int:
+    if as_json:
+        print(json.dumps(t.to_json(), ensure_ascii=False))
+    elif command_only:
+        if t.command:
+            print(t.command)
+        else:
+            print(f"nlcli-wizard: {t.reason}", file=sys.stderr)
+    else:
+        from nlcli_wizard.confidence import confidence_word
+
+        if t.command:
+            print(t.command)
+            print(f"confidence {t.confidence:.0%} ({confidence_word(t.confidence)})")
+        else:
+            print(f"No command: {t.reason}")
+    return 0 if t.command else EXIT_ABSTAINED
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from nlcli_wizard.translator import Translator
+
+    if args.batch is not None:
+        lines = [line for line in _read_text(args.batch).splitlines() if line.strip()]
+        translator = Translator(_engine(args), threshold=args.threshold)
+        for line in lines:
+            try:
+                row = translator.translate(line).to_json()
+            except UsageError as exc:
+                row = {"query": line[:200], "command": None, "confidence": 0.0, "abstained": True,
+                       "reason": str(exc), "latency_s": 0.0, "error": type(exc).__name__}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    if not args.query:
+        raise UsageError("Give a request to translate, e.g. nlcli-wizard translate \"list my venvs\".")
+    query = _read_text("-") if args.query == ["-"] else " ".join(args.query)
+    from nlcli_wizard.prompt import normalize_query
+
+    normalize_query(query)  # reject empty or huge input before loading the model
+    translator = Translator(_engine(args), threshold=args.threshold)
+    return _print_translation(translator.translate(query), args.json, args.command_only)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from nlcli_wizard.validator import validate
+
+    result = validate(" ".join(args.command))
+    if args.json:
+        print(json.dumps({"ok": result.ok, "canonical": result.canonical, "reason": result.reason}))
+    else:
+        print(result.canonical if result.ok else f"invalid: {result.reason}")
+    return 0 if result.ok else 2
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from nlcli_wizard import evaluation, paths
+
+    data = args.data or paths.data_dir()
+    examples = _load_jsonl(data / f"{args.split}.jsonl")[: args.limit or None]
+    train = _load_jsonl(data / "train.jsonl")
+
+    def progress(name):
+        def show(i):
+            end = "\n" if i == len(examples) else ""
+            print(f"\r{name}: {i}/{len(examples)}", end=end, file=sys.stderr, flush=True)
+        return show
+
+    adapter = None if args.no_adapter else (args.adapter or "default")
+    reports, path = evaluation.evaluate(
+        examples, train, args.out, args.split, adapter=adapter, model=args.model, threshold=args.threshold,
+        baselines=not args.no_baselines, progress=progress,
+    )
+    for report in reports:
+        print(json.dumps(report.summary()))
+    print(f"report: {path}", file=sys.stderr)
+    return 0
+
+
+def _load_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; build the dataset with 'python -m training.dataset'.")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from nlcli_wizard import paths
+    from nlcli_wizard.translator import Translator
+
+    if args.queries:
+        queries = [q for q in _read_text(str(args.queries)).splitlines() if q.strip()]
+    else:
+        queries = [ex["query"] for ex in _load_jsonl(paths.data_dir() / "test.jsonl")]
+    queries = queries[: args.n]
+    started = time.perf_counter()
+    engine = _engine(args)
+    load_s = time.perf_counter() - started
+    translator = Translator(engine, threshold=args.threshold)
+    results = [translator.translate(q) for q in queries]
+    latencies = sorted(r.latency_s for r in results)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures = {
+        "model": engine.model_id,
+        "queries": len(results),
+        "load_s": round(load_s, 3),
+        "latency_median_s": round(statistics.median(latencies), 4),
+        "latency_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 4),
+        "grammar_retries": sum(r.retried for r in results),
+        "abstained": sum(r.abstained for r in results),
+        "peak_rss_mb": round(peak_mb, 1),
+        "targets": {"latency_median_s": 0.4, "load_s": 1.5, "peak_rss_mb": 450},
+    }
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nlcli-wizard", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", type=Path, help="a Gemma 3 GGUF (default: assembled from the model package)")
+        p.add_argument("--adapter", type=Path, help="a LoRA GGUF (default: the shipped models/venvy-lora.gguf)")
+        p.add_argument("--no-adapter", action="store_true", help="run the base model alone")
+        p.add_argument("--threshold", type=float, help="abstain below this confidence (default: from the adapter)")
+
+    t = sub.add_parser("translate", help="translate a request into a venvy command")
+    t.add_argument("query", nargs="*", help="the request ('-' reads it from stdin)")
+    t.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); JSON lines out")
+    mode = t.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print a JSON object")
+    mode.add_argument("--command-only", action="store_true", help="print only the command (nothing if abstained)")
+    model_options(t)
+    t.set_defaults(func=cmd_translate)
+
+    v = sub.add_parser("validate", help="check a venvy command line and print its canonical form")
+    v.add_argument("command", nargs="+")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_validate)
+
+    e = sub.add_parser("eval", help="accuracy, abstention, calibration and latency on a split, with baselines")
+    e.add_argument("--split", default="test", choices=["train", "val", "test"])
+    e.add_argument("--data", type=Path, help="directory with the splits (default: data/)")
+    e.add_argument("--limit", type=int, default=0, help="only the first N examples")
+    e.add_argument("--no-baselines", action="store_true")
+    e.add_argument("--out", type=Path, default=Path("eval-out"), help="where the report goes")
+    model_options(e)
+    e.set_defaults(func=cmd_eval)
+
+    b = sub.add_parser("bench", help="print load time, median latency and peak memory")
+    b.add_argument("--queries", type=Path, help="one request per line (default: the test split)")
+    b.add_argument("-n", type=int, default=200)
+    model_options(b)
+    b.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NlcliError as exc:
+        print(f"nlcli-wizard: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())
