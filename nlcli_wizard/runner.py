@@ -1,0 +1,79 @@
+"""Run a validated venvy command: an argv list, never a shell.
+
+Output is streamed line by line to a callback. Commands that may ask venvy's
+own yes/no question (deleting without ``--force``/``--dry-run``) need the
+real terminal; :func:`needs_terminal` says which, and the TUI hands the
+terminal over for those.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from nlcli_wizard.errors import InvalidCommandError, VenvyMissingError
+from nlcli_wizard.validator import ParsedCommand, parse
+
+
+def venvy_executable() -> str:
+    """venvy from this environment first (the one the catalog was read from)."""
+    beside = Path(sys.executable).parent / "venvy"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("venvy")
+    if not found:
+        raise VenvyMissingError()
+    return found
+
+
+def argv_for(command: str) -> list[str]:
+    """The exact argv to execute: re-validated, ``~`` expanded as a shell would."""
+    parsed = parse(command)
+    return [venvy_executable(), *parsed.tokens(expand_user=True)[1:]]
+
+
+def needs_terminal(parsed: ParsedCommand) -> bool:
+    spec = parsed.spec()
+    if spec is None or not spec.deletes:
+        return False
+    return not (parsed.values.get("force") or parsed.values.get("dry_run"))
+
+
+def run_streaming(command: str, on_line: Callable[[str], None], timeout: float | None = None) -> int:
+    """Run with output piped to ``on_line``; stdin is closed so a prompt cannot hang."""
+    argv = argv_for(command)
+    env = {**os.environ, "COLUMNS": os.environ.get("COLUMNS", "100"), "TERM": "dumb", "NO_COLOR": "1"}
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace", env=env)
+    except FileNotFoundError:
+        raise VenvyMissingError() from None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        on_line(line.rstrip("\n"))
+    return proc.wait(timeout=timeout)
+
+
+def run_in_terminal(command: str) -> int:
+    """Run attached to the real terminal (venvy may ask a question)."""
+    argv = argv_for(command)
+    try:
+        return subprocess.call(argv)
+    except FileNotFoundError:
+        raise VenvyMissingError() from None
+
+
+def dry_run_variant(command: str) -> str | None:
+    """The same command with ``--dry-run`` where venvy offers one."""
+    parsed = parse(command)
+    spec = parsed.spec()
+    if spec is None or not any(p.name == "dry_run" for p in spec.options):
+        return None
+    try:
+        return parse(parsed.canonical + " --dry-run").canonical
+    except InvalidCommandError:
+        return None

@@ -1,0 +1,123 @@
+"""``Wizard``: the one object the TUI talks to.
+
+It owns the translator (loaded lazily, off the UI thread), venvy's help
+text, validation, running commands, the feedback log, query history and
+the user's shell history. The TUI never imports the engine, the validator
+or the feedback module directly, so a test can hand it a Wizard built on
+:class:`~nlcli_wizard.engine.ScriptedEngine`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from nlcli_wizard import feedback, paths, runner
+from nlcli_wizard.catalog import load_catalog
+from nlcli_wizard.config import Config, load_config
+from nlcli_wizard.engine import Engine
+from nlcli_wizard.errors import FeedbackError
+from nlcli_wizard.feedback import FeedbackRecord
+from nlcli_wizard.translator import Event, Translator
+from nlcli_wizard.validator import ParsedCommand, Validation, validate
+
+HISTORY_LIMIT = 500
+
+
+def _default_engine() -> Engine:
+    from nlcli_wizard.engine import LlamaEngine
+
+    return LlamaEngine()
+
+
+class Wizard:
+    def __init__(
+        self,
+        engine_factory: Callable[[], Engine] = _default_engine,
+        config: Config | None = None,
+        feedback_path: Path | None = None,
+    ) -> None:
+        self._engine_factory = engine_factory
+        self.config = config or load_config()
+        self.feedback_path = feedback_path or paths.feedback_path()
+        self.catalog = load_catalog()
+        self.translator: Translator | None = None
+
+    # -- the model ---------------------------------------------------------
+    def load(self) -> None:
+        """Blocking: load the model (call from a worker thread)."""
+        if self.translator is None:
+            self.translator = Translator(self._engine_factory(), threshold=self.config.threshold)
+
+    @property
+    def ready(self) -> bool:
+        return self.translator is not None
+
+    @property
+    def model_id(self) -> str:
+        return self.translator.model_id if self.translator else ""
+
+    def stream(self, query: str) -> Iterator[Event]:
+        self.load()
+        assert self.translator is not None
+        return self.translator.stream(query)
+
+    # -- venvy -------------------------------------------------------------
+    def help_for(self, subcommand: str | None) -> str:
+        return self.catalog.help_text(subcommand)
+
+    def validate(self, line: str) -> Validation:
+        return validate(line)
+
+    def needs_terminal(self, parsed: ParsedCommand) -> bool:
+        return runner.needs_terminal(parsed)
+
+    def deletes(self, parsed: ParsedCommand) -> bool:
+        spec = parsed.spec()
+        return bool(spec and spec.deletes and not parsed.values.get("dry_run"))
+
+    def dry_run_variant(self, command: str) -> str | None:
+        return runner.dry_run_variant(command)
+
+    def run(self, command: str, on_line: Callable[[str], None]) -> int:
+        return runner.run_streaming(command, on_line)
+
+    def run_in_terminal(self, command: str) -> int:
+        return runner.run_in_terminal(command)
+
+    # -- what the user tells us --------------------------------------------
+    def record(self, verdict: str, query: str, predicted: str | None, confidence: float,
+               corrected: str | None = None, exit_code: int | None = None) -> Path:
+        """Append one feedback line; raises FeedbackError with a readable message."""
+        record = FeedbackRecord(query=query, predicted=predicted, confidence=round(confidence, 4), verdict=verdict,
+                                model_id=self.model_id, corrected=corrected, exit_code=exit_code)
+        return feedback.append(record, self.feedback_path)
+
+    def add_to_shell_history(self, command: str) -> Path | None:
+        if not self.config.shell_history:
+            return None
+        path = Path(os.path.expanduser(self.config.history_file))
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(command + "\n")
+        except OSError as exc:
+            raise FeedbackError(f"Cannot append to the shell history {path} ({exc.strerror}).") from None
+        return path
+
+    # -- query history -----------------------------------------------------
+    def history(self) -> list[str]:
+        try:
+            lines = (paths.home() / "history.txt").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        return lines[-HISTORY_LIMIT:]
+
+    def remember(self, query: str) -> None:
+        one_line = " ".join(query.split())
+        try:
+            paths.home().mkdir(parents=True, exist_ok=True)
+            with (paths.home() / "history.txt").open("a", encoding="utf-8") as handle:
+                handle.write(one_line + "\n")
+        except OSError:
+            pass  # history is a convenience; losing it must not interrupt the user
