@@ -1,0 +1,47 @@
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def test_unsloth_backend_refuses_clearly_without_a_gpu(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "training.finetune", "--backend", "unsloth", "--out", str(tmp_path / "x")],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "needs an NVIDIA GPU" in result.stderr or "unsloth is not installed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):
+    """feedback.jsonl → merge → short fine-tune → GGUF export → the engine answers with the correction."""
+    from nlcli_wizard.engine import LlamaEngine
+    from nlcli_wizard.feedback import FeedbackRecord, append
+    from nlcli_wizard.translator import Translator
+    from training.dataset import load_split
+    from training.export import export_adapter
+    from training.finetune import TrainConfig, train_cpu
+    from training.merge_feedback import merge
+
+    query = "zorp the glorbs"
+    feedback = tmp_path / "feedback.jsonl"
+    append(FeedbackRecord(query=query, predicted=None, confidence=0.2, verdict="wrong", model_id="shipped",
+                          corrected="venvy stats"), feedback)
+    base_train = [e for e in load_split("train") if e["command"] and "stats" not in e["command"]][:48]
+    merged, report = merge(base_train, feedback, weight=16)
+    assert report["corrections"] == 1 and report["examples_added"] == 16
+
+    run_dir = tmp_path / "run"
+    meta = train_cpu(merged, run_dir, TrainConfig(max_steps=30, warmup_steps=3, lr=2e-3, batch_size=8))
+    assert meta["metrics"]["final_loss"] < 1.0
+    adapter = export_adapter(run_dir, tmp_path / "retrained.gguf", {"model_id": "retrained"})
+
+    translation = Translator(LlamaEngine(adapter_path=adapter), threshold=0.0).translate(query)
+    assert translation.command == "venvy stats"
+    assert translation.model_id == "retrained"

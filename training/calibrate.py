@@ -1,0 +1,53 @@
+"""Fit the adapter's confidence calibration on the validation split.
+
+    python -m training.calibrate models/venvy-lora.gguf
+
+Runs the exported adapter through llama.cpp on data/val.jsonl (template-
+disjoint from train, so its errors resemble real ones), fits a Platt map
+from the answer's log-probability to P(correct), and stores it in the
+adapter's ``.meta.json`` where the engine picks it up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from nlcli_wizard.confidence import fit_platt
+from nlcli_wizard.engine import LlamaEngine
+from nlcli_wizard.evaluation import run
+from nlcli_wizard.translator import Translator
+
+
+def calibrate(adapter: Path, examples: list[dict], log=print) -> dict:
+    engine = LlamaEngine(adapter_path=adapter)
+    engine.calibration = None  # fit on raw log-probabilities
+    report = run("calibration", Translator(engine, threshold=0.0).translate, examples)
+    scores = [o.translation.logprob for o in report.outcomes]
+    correct = [o.answer_correct for o in report.outcomes]
+    calibration = fit_platt(scores, correct)
+    calibration["threshold"] = 0.5
+    calibration["fitted_on"] = f"{len(examples)} validation examples, raw answer accuracy {sum(correct) / len(correct):.3f}"
+    meta_path = adapter.with_suffix(".meta.json")
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    meta["calibration"] = calibration
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    log(f"calibration {calibration}")
+    return calibration
+
+
+def main(argv: list[str] | None = None) -> None:
+    from training.dataset import load_split
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("adapter", type=Path)
+    parser.add_argument("--val", type=Path, help="default: data/val.jsonl")
+    args = parser.parse_args(argv)
+    examples = ([json.loads(x) for x in args.val.read_text().splitlines() if x.strip()] if args.val
+                else load_split("val"))
+    calibrate(args.adapter, examples)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The whole training run that produces the shipped adapter, timed.
+
+    python -m training.pipeline                      # writes models/venvy-lora.gguf (+ .meta.json, eval report)
+    python -m training.pipeline --feedback ~/.local/share/nlcli-wizard/feedback.jsonl
+    python -m training.pipeline --out /tmp/try --epochs 1 --no-baselines
+
+Steps: build the dataset from venvy's catalog, merge user feedback if given,
+LoRA fine-tune on the CPU, export to GGUF, calibrate confidence on the
+validation split, evaluate on the test split next to both baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+from nlcli_wizard import paths
+from nlcli_wizard.evaluation import evaluate
+from training import calibrate, dataset, export, finetune, merge_feedback
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=paths.PROJECT_ROOT / "models")
+    parser.add_argument("--feedback", type=Path)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=float, default=finetune.TrainConfig.epochs)
+    parser.add_argument("--no-baselines", action="store_true")
+    args = parser.parse_args(argv)
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        timings[name] = round(time.perf_counter() - mark, 1)
+        print(f"== {name}: {timings[name]} s", flush=True)
+        mark = time.perf_counter()
+
+    dataset.write_splits(dataset.build(args.seed), paths.data_dir(), args.seed)
+    train = dataset.load_split("train")
+    merge_report = None
+    if args.feedback:
+        train, merge_report = merge_feedback.merge(train, args.feedback)
+        print(json.dumps(merge_report, indent=2))
+    lap("dataset")
+    run_dir = paths.PROJECT_ROOT / "runs" / "venvy-lora"
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    finetune.train_cpu(train, run_dir, finetune.TrainConfig(epochs=args.epochs, seed=args.seed))
+    lap("fine-tune")
+    adapter = export.export_adapter(run_dir, args.out / "venvy-lora.gguf",
+                                    {"model_id": f"venvy-lora-{time.strftime('%Y%m%d')}", "feedback_merge": merge_report})
+    lap("export")
+    calibrate.calibrate(adapter, dataset.load_split("val"))
+    lap("calibrate")
+    reports, report_path = evaluate(dataset.load_split("test"), train, args.out, adapter=adapter,
+                                    baselines=not args.no_baselines)
+    lap("evaluate")
+    meta_path = adapter.with_suffix(".meta.json")
+    meta = json.loads(meta_path.read_text())
+    meta["eval"] = [r.summary() for r in reports]
+    meta["pipeline_seconds"] = timings
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    for r in reports:
+        print(json.dumps(r.summary()))
+    print(f"adapter {adapter}, report {report_path}, timings {timings}")
+
+
+if __name__ == "__main__":
+    main()
