@@ -1,0 +1,1 @@
+"""nlcli-tui: the Textual front end. UI only; all logic is in nlcli_wizard."""
