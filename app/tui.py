@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -95,7 +95,7 @@ class NlcliApp(App[str | None]):
                 yield Static("", id="reason")
                 yield Vertical(id="editor")
                 yield RichLog(id="output", wrap=True, markup=False, highlight=False)
-            with VerticalScroll(id="help-scroll"):
+            with ScrollableContainer(id="help-scroll"):
                 yield HelpPanel(id="help")
         yield Footer()
 
@@ -105,10 +105,12 @@ class NlcliApp(App[str | None]):
         if self.wizard.config.problem:
             self.notify(self.wizard.config.problem, severity="warning")
         self.query_one("#help-scroll").border_title = "venvy --help"
-        self.query_one(HelpPanel).show(self.wizard.help_for(None))
+        self._show_help(None)
         self.query_one("#output", RichLog).border_title = "output"
         self.query_one("#query", QueryInput).value = self.initial_query
         self.query_one("#query").focus()
+        if self.initial_query.strip():
+            self._pending = self.initial_query.strip()  # translated as soon as the model is up
         self.load_model()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -231,7 +233,10 @@ class NlcliApp(App[str | None]):
 
     def _show_help(self, subcommand: str | None, used: tuple[str, ...] = ()) -> None:
         self.query_one("#help-scroll").border_title = f"venvy {subcommand} --help" if subcommand else "venvy --help"
-        self.query_one(HelpPanel).show(self.wizard.help_for(subcommand), used)
+        # click lays its help out for a width; below ~60 columns its option table
+        # falls apart, so narrower panels scroll sideways instead.
+        width = max(60, self.query_one("#help-scroll").size.width - 4)
+        self.query_one(HelpPanel).show(self.wizard.help_for(subcommand, width), used)
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

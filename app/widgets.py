@@ -76,7 +76,7 @@ class HelpPanel(Static):
     text: Text = Text()
 
     def show(self, help_text: str, used: tuple[str, ...] = ()) -> None:
-        self.text = Text(help_text)
+        self.text = Text(help_text, no_wrap=True)
         for option in used:
             self.text.highlight_words([option], style="bold reverse")
         self.update(self.text)

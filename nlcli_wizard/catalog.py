@@ -72,14 +72,16 @@ class Catalog:
     def command(self, name: str) -> CommandSpec | None:
         return self.commands.get(name)
 
-    def help_text(self, name: str | None = None) -> str:
-        """venvy's own ``--help`` output for a subcommand (or the group)."""
+    def help_text(self, name: str | None = None, width: int | None = None) -> str:
+        """venvy's own ``--help`` output for a subcommand (or the group), laid
+        out by click for ``width`` columns so a narrow panel keeps its columns."""
         group = _venvy_group()
-        ctx = click.Context(group, info_name=self.program)
+        sizing = {"terminal_width": width, "max_content_width": width} if width else {}
+        ctx = click.Context(group, info_name=self.program, **sizing)
         if name is None:
             return group.get_help(ctx)
         cmd = group.commands[name]
-        return cmd.get_help(click.Context(cmd, info_name=name, parent=ctx))
+        return cmd.get_help(click.Context(cmd, info_name=name, parent=ctx, **sizing))
 
 
 def _unset(value: Any) -> bool:

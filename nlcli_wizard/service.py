@@ -64,8 +64,8 @@ class Wizard:
         return self.translator.stream(query)
 
     # -- venvy -------------------------------------------------------------
-    def help_for(self, subcommand: str | None) -> str:
-        return self.catalog.help_text(subcommand)
+    def help_for(self, subcommand: str | None, width: int | None = None) -> str:
+        return self.catalog.help_text(subcommand, width)
 
     def validate(self, line: str) -> Validation:
         return validate(line)

@@ -24,7 +24,7 @@ from nlcli_wizard.validator import validate
 DEFAULT_THRESHOLD = 0.5
 OUT_OF_SCOPE = (
     "venvy cannot do this: it lists, registers, scans, inspects and cleans up environments, "
-    "but does not create or activate them or install packages."
+    "but does not create or activate them or install packages. If you meant one of those, try rephrasing."
 )
 
 

@@ -112,13 +112,39 @@ def test_an_adapter_changes_the_models_output(base, tmp_path, model_home):
     assert before != after
 
 
+GRAMMAR_PROBE = """
+import sys
+from nlcli_wizard.engine import LlamaEngine
+from nlcli_wizard.errors import GrammarError
+engine = LlamaEngine(adapter_path=None)
+try:
+    list(engine.generate("Request: x\\nCommand:", grammar=sys.argv[1]))
+except GrammarError as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(3)
+print("".join(s.text for s in engine.generate("Request: list my venvs\\nCommand:", grammar=sys.argv[1])))
+"""
+
+
 @pytest.mark.model
-def test_a_grammar_that_does_not_parse_is_refused(model_home):
+@pytest.mark.parametrize("grammar", ["root ::= ( unclosed", "root_rule ::= \"x\"", "root ::= undefined-rule"])
+def test_a_grammar_that_does_not_parse_is_refused_not_a_segfault(model_home, grammar):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", GRAMMAR_PROBE, grammar], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, (result.returncode, result.stderr[-500:])
+    assert "The GBNF grammar does not parse" in result.stderr
+
+
+@pytest.mark.model
+def test_the_catalog_grammar_parses_and_constrains(model_home):
     from nlcli_wizard.engine import LlamaEngine
-    from nlcli_wizard.errors import GrammarError
+    from nlcli_wizard.grammar import venvy_grammar
+    from nlcli_wizard.validator import validate
 
     engine = LlamaEngine(adapter_path=None)
-    with pytest.raises(GrammarError):
-        list(engine.generate("Request: x\nCommand:", grammar="root ::= ( unclosed"))
     steps = list(engine.generate("Request: list my venvs\nCommand:", grammar='root ::= " venvy ls"'))
     assert "".join(s.text for s in steps).strip() == "venvy ls"
+    text = "".join(s.text for s in engine.generate("Request: show my venvs\nCommand:", grammar=venvy_grammar()))
+    assert text.strip() == "NONE" or validate(text.strip()).ok

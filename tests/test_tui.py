@@ -47,6 +47,7 @@ async def test_streams_command_with_confidence_and_highlighted_help():
         assert meter.has_class("high")
         help_text = app.query_one(HelpPanel).text
         assert help_text.plain.startswith("Usage: venvy ls [OPTIONS]")
+        assert "  -s, --sort" in help_text.plain
         highlighted = {help_text.plain[s.start:s.end] for s in help_text.spans if s.style == "bold reverse"}
         assert highlighted == {"--sort"}
         assert app.query_one("#help-scroll").border_title == "venvy ls --help"
