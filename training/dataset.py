@@ -109,7 +109,13 @@ _PREFIXES_POLITE = ["could you ", "I want to ", "how do I ", "help me ", "I'd li
 
 def _reword(text: str, rng: random.Random) -> str:
     if rng.random() < 0.5:
-        text = _SYNONYM_RE.sub(lambda m: rng.choice(_SYNONYM_OF[m.group(0)]) if rng.random() < 0.5 else m.group(0), text)
+        # Placeholders such as {dir} are split out first so they are never re-worded.
+        parts = re.split(r"(\{\w+\})", text)
+        text = "".join(
+            part if part.startswith("{") else _SYNONYM_RE.sub(
+                lambda m: rng.choice(_SYNONYM_OF[m.group(0)]) if rng.random() < 0.5 else m.group(0), part)
+            for part in parts
+        )
     if text.split(" ", 1)[0] in _IMPERATIVE and rng.random() < 0.25:
         text = rng.choice(_PREFIXES_POLITE) + text
     return text
