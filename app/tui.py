@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -286,9 +287,11 @@ class NlcliApp(App[str | None]):
 
         try:
             with self.suspend():
-                print(f"$ {command}", flush=True)
+                # stderr is the terminal even when stdout is captured by $(nlcli-tui).
+                print(f"$ {command}", file=sys.stderr, flush=True)
                 code = self.wizard.run_in_terminal(command)
-                input(f"\n[exit code {code}] press enter to return to nlcli-tui ")
+                print(f"\n[exit code {code}] press enter to return to nlcli-tui ", end="", file=sys.stderr, flush=True)
+                sys.stdin.readline()
         except SuspendNotSupported:
             self.post_message(self.RunFinished(command, None, "This command asks for confirmation and needs a real "
                                                               "terminal; run it from your shell instead."))

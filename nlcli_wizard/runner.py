@@ -59,10 +59,14 @@ def run_streaming(command: str, on_line: Callable[[str], None], timeout: float |
 
 
 def run_in_terminal(command: str) -> int:
-    """Run attached to the real terminal (venvy may ask a question)."""
+    """Run attached to the real terminal (venvy may ask a question).
+
+    When stdout is captured (``cmd=$(nlcli-tui)``), venvy's output goes to
+    stderr, which is the terminal, so only the chosen command is captured."""
     argv = argv_for(command)
+    stdout = None if sys.stdout.isatty() else sys.stderr
     try:
-        return subprocess.call(argv)
+        return subprocess.call(argv, stdout=stdout)
     except FileNotFoundError:
         raise VenvyMissingError() from None
 

@@ -10,6 +10,7 @@ or the feedback module directly, so a test can hand it a Wizard built on
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class Wizard:
         self.feedback_path = feedback_path or paths.feedback_path()
         self.catalog = load_catalog()
         self.translator: Translator | None = None
+        self._generation = threading.Lock()
 
     # -- the model ---------------------------------------------------------
     def load(self) -> None:
@@ -59,9 +61,13 @@ class Wizard:
         return self.translator.model_id if self.translator else ""
 
     def stream(self, query: str) -> Iterator[Event]:
+        """Translate; one generation at a time. A cancelled stream still holds
+        the model until its next token, so a new one waits instead of
+        entering llama.cpp from a second thread."""
         self.load()
         assert self.translator is not None
-        return self.translator.stream(query)
+        with self._generation:
+            yield from self.translator.stream(query)
 
     # -- venvy -------------------------------------------------------------
     def help_for(self, subcommand: str | None, width: int | None = None) -> str:
