@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     e = sub.add_parser("eval", help="accuracy, abstention, calibration and latency on a split, with baselines")
-    e.add_argument("--split", default="test", choices=["train", "val", "test"])
+    e.add_argument("--split", default="test", choices=["train", "val", "test", "independent"],
+                   help="independent: hand-written requests that share no template with the dataset")
     e.add_argument("--data", type=Path, help="directory with the splits (default: data/)")
     e.add_argument("--limit", type=int, default=0, help="only the first N examples")
     e.add_argument("--no-baselines", action="store_true")

@@ -1,0 +1,58 @@
+import pytest
+
+from nlcli_wizard.engine import ScriptedEngine
+from nlcli_wizard.evaluation import NearestNeighbour, Report, markdown, run
+from nlcli_wizard.translator import Translator
+
+EXAMPLES = [
+    {"query": "list venvs by size", "command": "venvy ls --sort size"},
+    {"query": "which venv is active", "command": "venvy current"},
+    {"query": "install numpy", "command": None},
+    {"query": "make coffee", "command": None},
+]
+
+
+def test_scores_by_equivalence_abstention_and_calibration():
+    engine = ScriptedEngine({
+        "by size": (" venvy ls -s size", 0.99),      # right, spelled differently
+        "active": (" venvy ls", 0.99),               # wrong, confidently
+        "numpy": (" NONE", 0.99),                    # right abstention
+        "coffee": (" venvy stats", 0.5),             # low confidence: abstains, which is right here
+    })
+    report = run("scripted", Translator(engine).translate, EXAMPLES)
+    assert [o.correct for o in report.outcomes] == [True, False, True, True]
+    assert report.accuracy == 0.75
+    assert report.invalid == 0
+    assert report.abstention_recall == 1.0
+    assert report.abstention_precision == 1.0
+    assert report.wrongly_abstained == 0.0
+    # confident-and-wrong "venvy ls" shows up as miscalibration
+    assert report.ece > 0.2
+    assert report.per_subcommand() == {"(out of scope)": (2, 2), "current": (0, 1), "ls": (1, 1)}
+    text = markdown([report], "test", None)
+    assert "| scripted | 4 | 75.0% |" in text and "| which venv is active | venvy current | venvy ls |" in text
+
+
+def test_nearest_neighbour_returns_the_closest_train_command():
+    train = [{"query": "list my venvs sorted by size", "command": "venvy ls --sort size"},
+             {"query": "install a package", "command": None},
+             {"query": "show the active venv", "command": "venvy current"}]
+    nn = NearestNeighbour(train)
+    assert nn.translate("list venvs sorted by size please").command == "venvy ls --sort size"
+    assert nn.translate("which is the active venv").command == "venvy current"
+    t = nn.translate("install requests package")
+    assert t.command is None and t.abstained
+
+
+def test_empty_report_does_not_divide_by_zero():
+    report = Report("empty")
+    assert report.accuracy == 0 and report.ece == 0 and report.latency(0.5) == 0
+    assert report.summary()["n"] == 0
+
+
+@pytest.mark.parametrize("q", [0.5, 0.95])
+def test_latency_percentiles_are_order_statistics(q):
+    engine = ScriptedEngine(default=(" venvy stats", 0.99))
+    report = run("s", Translator(engine).translate, EXAMPLES)
+    values = sorted(o.translation.latency_s for o in report.outcomes)
+    assert report.latency(q) in values
