@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import gc
 import os
 import re
 import time
@@ -41,6 +42,24 @@ class Engine(Protocol):
 _LOG_CALLBACK = None
 
 
+_M_MMAP_THRESHOLD = -3
+
+
+def _return_large_blocks_to_the_os() -> None:
+    """Pin glibc's mmap threshold at 128 KiB.
+
+    Each token allocates and frees vocabulary-sized (1-3 MB) buffers, and a
+    grammar sampler ~50 MB of token pieces per call. glibc's default raises
+    its mmap threshold after such frees, so later ones land on the heap and
+    stay resident: peak memory grew from ~360 MB to ~460 MB over 200
+    requests. With a fixed threshold they are unmapped when freed.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator has its own policy
+
+
 def silence_llama_logs() -> None:
     """Route llama.cpp's logging to a no-op: ``verbose=False`` alone still
     writes warnings to stderr, which corrupts a TUI's screen."""
@@ -65,16 +84,27 @@ def default_adapter() -> Path | None:
 class _LogProbRecorder:
     """A logits processor that keeps the log-normalizer of each step's raw
     scores, so the emitted token's log-probability costs one lookup instead
-    of ``logits_all=True`` (a 512 MiB buffer and seconds per request)."""
+    of ``logits_all=True`` (a 512 MiB buffer and seconds per request).
+
+    It allocates nothing per token: a fresh 1 MB array a token makes glibc
+    keep freed blocks around, and resident memory grew ~100 MB per 50 requests.
+    """
 
     def __init__(self) -> None:
         self.scores: np.ndarray | None = None
         self.lse = 0.0
+        self._work: np.ndarray | None = None
 
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if self._work is None or self._work.shape != scores.shape:
+            self._work = np.empty_like(scores)
         peak = float(scores.max())
-        self.lse = peak + float(np.log(np.exp(scores - peak).sum()))
-        self.scores = scores.copy()
+        np.subtract(scores, peak, out=self._work)
+        np.exp(self._work, out=self._work)
+        self.lse = peak + float(np.log(self._work.sum()))
+        # The token is sampled from these scores and read back before the next
+        # decode overwrites them, so a reference is enough.
+        self.scores = scores
         return scores
 
     def logprob(self, token: int) -> float:
@@ -98,6 +128,7 @@ class LlamaEngine:
             raise ModelPackageMissingError("llama-cpp-python") from None
         self._llama_cpp = llama_cpp
         silence_llama_logs()
+        _return_large_blocks_to_the_os()
         started = time.perf_counter()
         base = Path(model_path) if model_path else ensure_base_model()
         check_model_file(base)
@@ -120,6 +151,7 @@ class LlamaEngine:
         self.calibration: dict | None = self.adapter.meta.get("calibration") if self.adapter else None
         self._eos = self.llm.token_eos()
         self._grammars: dict[str, object] = {}
+        self._recorder = _LogProbRecorder()
 
     def _grammar(self, text: str):
         if text not in self._grammars:
@@ -140,7 +172,7 @@ class LlamaEngine:
         tokens = self.tokenize(prompt)
         if len(tokens) + max_tokens > self.llm.n_ctx():
             raise ModelError("The request is too long for the model's context; shorten it.")
-        recorder = _LogProbRecorder()
+        recorder = self._recorder
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         generator = self.llm.generate(
             tokens,
@@ -150,18 +182,25 @@ class LlamaEngine:
             logits_processor=self._llama_cpp.LogitsProcessorList([recorder]),
             grammar=self._grammar(grammar) if grammar else None,
         )
-        for count, token in enumerate(generator):
-            logprob = recorder.logprob(token)
-            if token == self._eos:
-                yield Step("", logprob)
-                return
-            text = decoder.decode(self.llm.detokenize([token]))
-            if "\n" in text:
-                yield Step(text.split("\n")[0], logprob)
-                return
-            yield Step(text, logprob)
-            if count + 1 >= max_tokens:
-                return
+        try:
+            for count, token in enumerate(generator):
+                logprob = recorder.logprob(token)
+                if token == self._eos:
+                    yield Step("", logprob)
+                    return
+                text = decoder.decode(self.llm.detokenize([token]))
+                if "\n" in text:
+                    yield Step(text.split("\n")[0], logprob)
+                    return
+                yield Step(text, logprob)
+                if count + 1 >= max_tokens:
+                    return
+        finally:
+            generator.close()
+            # llama-cpp-python leaves each call's 3 MB candidate array in a
+            # reference cycle; without a collection resident memory climbs by
+            # ~130 MB over the first hundred requests.
+            gc.collect()
 
 
 @dataclass

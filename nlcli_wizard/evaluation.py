@@ -183,10 +183,14 @@ class NearestNeighbour:
 
 
 def few_shot_translator(engine) -> Callable[[str], Translation]:
-    """The base model, no adapter, a few demonstrations in the prompt."""
+    """The base model, no adapter, a few demonstrations in the prompt.
+
+    No grammar retry: the base model's answers are mostly invalid, and a
+    constrained retry costs ~75 ms a token, which would make the baseline
+    take most of an hour. Its invalid answers count as abstentions."""
     from nlcli_wizard.prompt import few_shot_prompt
 
-    return Translator(engine, prompt=few_shot_prompt).translate
+    return Translator(engine, prompt=few_shot_prompt, retry=False).translate
 
 
 def reliability_png(report: Report, path: Path) -> Path | None:

@@ -71,10 +71,15 @@ Event = Chunk | Retry | Translation
 
 class Translator:
     def __init__(
-        self, engine: Engine, threshold: float | None = None, prompt: Callable[[str], str] = build_prompt
+        self,
+        engine: Engine,
+        threshold: float | None = None,
+        prompt: Callable[[str], str] = build_prompt,
+        retry: bool = True,
     ) -> None:
         self.engine = engine
         self.prompt = prompt
+        self.retry = retry
         self.catalog = load_catalog()
         calibration = getattr(engine, "calibration", None) or {}
         self.threshold = threshold if threshold is not None else calibration.get("threshold", DEFAULT_THRESHOLD)
@@ -102,7 +107,7 @@ class Translator:
         started = time.perf_counter()
         prompt = self.prompt(clean)
         retried = False
-        for grammar in (None, venvy_grammar()):
+        for grammar in (None, venvy_grammar()) if self.retry else (None,):
             for item in self._attempt(prompt, grammar):
                 if isinstance(item, Chunk):
                     yield item
@@ -113,7 +118,7 @@ class Translator:
             check = validate(answer) if answer else None
             if answer is None or check.ok:
                 break
-            if grammar is None:
+            if grammar is None and self.retry:
                 retried = True
                 yield Retry(check.reason)
         latency = time.perf_counter() - started
