@@ -347,15 +347,19 @@ class NlcliApp(App[str | None]):
         editor.mount(ValidatedInput(start, self.wizard.validate, id="edit-command"))
 
     def on_validated_input_accepted(self, message: ValidatedInput.Accepted) -> None:
-        self.command = message.command
+        self._adopt(message.command, "Edited · ctrl+r run · ctrl+y copy · ctrl+f flag the model's answer")
+        self._close_editor()
+
+    def _adopt(self, command: str, note: str) -> None:
+        """Make a user-written command the one run and copy act on."""
+        self.command = command
         command_view = self.query_one("#command", Static)
         command_view.remove_class("abstained")
-        command_view.update(self.command)
-        parsed = self.wizard.validate(self.command).parsed
+        command_view.update(command)
+        parsed = self.wizard.validate(command).parsed
         if parsed is not None:
             self._show_help(parsed.subcommand, tuple(parsed.used_options()))
-        self.query_one("#reason", Static).update("Edited · ctrl+r run · ctrl+y copy · ctrl+f flag the model's answer")
-        self._close_editor()
+        self.query_one("#reason", Static).update(note)
 
     def _close_editor(self) -> None:
         editor = self.query_one("#editor", Vertical)
@@ -375,6 +379,8 @@ class NlcliApp(App[str | None]):
                 self.notify("Flag cancelled; nothing was saved.")
                 return
             self._record("wrong", t.candidate, corrected=command, notify_saved=True)
+            if command != "NONE":
+                self._adopt(command, "Your correction · ctrl+r run · ctrl+y copy")
 
         self.push_screen(FlagDialog(t.query, shown, self.wizard.validate), corrected)
 

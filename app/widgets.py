@@ -164,6 +164,7 @@ class FlagDialog(ModalScreen[str | None]):
             yield Label("enter saves the correction · type NONE if venvy cannot do it · escape cancels", classes="hint")
 
     def on_validated_input_accepted(self, event: ValidatedInput.Accepted) -> None:
+        event.stop()  # the app's own editor handles the same message
         self.dismiss(event.command)
 
     def action_cancel(self) -> None:

@@ -119,6 +119,8 @@ async def test_flag_saves_a_validated_correction(nlcli_home):
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, FlagDialog)
+        assert app.command == "venvy size --top 3"  # the correction is now what ctrl+r runs
+        assert text_of(app, "#reason").startswith("Your correction")
     rows = feedback_rows(nlcli_home)
     assert len(rows) == 1
     row = rows[0]
