@@ -20,12 +20,13 @@ def test_unsloth_backend_refuses_clearly_without_a_gpu(tmp_path):
 @pytest.mark.model
 @pytest.mark.slow
 def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):
-    """feedback.jsonl → merge → short fine-tune → GGUF export → the engine answers with the correction."""
+    """feedback.jsonl → merge → short fine-tune → GGUF export (LoRA and merged Q4_K_M) → the engine
+    answers with the correction."""
     from nlcli_wizard.engine import LlamaEngine
     from nlcli_wizard.feedback import FeedbackRecord, append
     from nlcli_wizard.translator import Translator
     from training.dataset import load_split
-    from training.export import export_adapter
+    from training.export import export_adapter, export_merged
     from training.finetune import TrainConfig, train_cpu
     from training.merge_feedback import merge
 
@@ -45,3 +46,8 @@ def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):
     translation = Translator(LlamaEngine(adapter_path=adapter), threshold=0.0).translate(query)
     assert translation.command == "venvy stats"
     assert translation.model_id == "retrained"
+
+    merged = export_merged(run_dir, tmp_path / "merged.gguf")  # one Q4_K_M file, no adapter needed
+    assert 200e6 < merged.stat().st_size < 300e6
+    alone = Translator(LlamaEngine(model_path=merged, adapter_path=None), threshold=0.0).translate(query)
+    assert alone.command == "venvy stats"

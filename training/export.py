@@ -130,6 +130,9 @@ def export_merged(adapter_dir: Path, target: Path, quantize: bool = True) -> Pat
             return target
         import llama_cpp
 
+        from nlcli_wizard.engine import silence_llama_logs
+
+        silence_llama_logs()
         params = llama_cpp.llama_model_quantize_default_params()
         params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M
         params.allow_requantize = True
