@@ -13,6 +13,8 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from nlcli_wizard.confidence import confidence_word
+
 
 class QueryInput(Input):
     """The request line, with up/down recall of earlier requests."""
@@ -57,17 +59,13 @@ class ConfidenceMeter(Static):
             return Text("confidence  —", style="dim")
         width = 20
         filled = round(self.value * width)
-        word = _word(self.value)
+        word = confidence_word(self.value)
         return Text(f"confidence  {'█' * filled}{'░' * (width - filled)}  {self.value:4.0%}  {word}")
 
     def watch_value(self, value: float | None) -> None:
         self.remove_class("high", "medium", "low")
         if value is not None:
-            self.add_class(_word(value))
-
-
-def _word(value: float) -> str:
-    return "high" if value >= 0.85 else "medium" if value >= 0.6 else "low"
+            self.add_class(confidence_word(value))
 
 
 class HelpPanel(Static):
@@ -80,11 +78,6 @@ class HelpPanel(Static):
         for option in used:
             self.text.highlight_words([option], style="bold reverse")
         self.update(self.text)
-
-
-@dataclass
-class Verdict:
-    command: str | None  # None = "venvy cannot do this"
 
 
 class ValidatedInput(Vertical):

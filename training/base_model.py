@@ -7,7 +7,6 @@ tokenizer from the 262k vocabulary); a plain fp32 copy is saved once under
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from nlcli_wizard import paths
@@ -42,6 +41,3 @@ def load_base(log=print):
     model = AutoModelForCausalLM.from_pretrained(cache, dtype=torch.float32)
     return model, tokenizer
 
-
-def base_config() -> dict:
-    return json.loads((hf_base_dir() / "config.json").read_text())
