@@ -33,6 +33,13 @@ def feedback_rows(home) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+async def flag_big_envs_answer(pilot) -> None:
+    """Ask a question the script answers 'venvy ls', then open the flag dialog."""
+    await ask(pilot, "which envs are big")
+    await pilot.press("ctrl+f")
+    await pilot.pause()
+
+
 def text_of(app, selector: str) -> str:
     return str(app.query_one(selector).render())
 
@@ -107,9 +114,7 @@ async def test_model_error_is_a_readable_message():
 async def test_flag_saves_a_validated_correction(nlcli_home):
     app = make_app(scripted({"big": (" venvy ls", 0.9)}))
     async with app.run_test(size=SIZE) as pilot:
-        await ask(pilot, "which envs are big")
-        await pilot.press("ctrl+f")
-        await pilot.pause()
+        await flag_big_envs_answer(pilot)
         assert isinstance(app.screen, FlagDialog)
         for _ in range(len("venvy ls")):
             await pilot.press("backspace")
@@ -132,9 +137,7 @@ async def test_flag_saves_a_validated_correction(nlcli_home):
 async def test_flag_refuses_an_invalid_correction_and_escape_saves_nothing(nlcli_home):
     app = make_app(scripted({"big": (" venvy ls", 0.9)}))
     async with app.run_test(size=SIZE) as pilot:
-        await ask(pilot, "which envs are big")
-        await pilot.press("ctrl+f")
-        await pilot.pause()
+        await flag_big_envs_answer(pilot)
         await pilot.press(*"; rm -rf /", "enter")
         await pilot.pause()
         assert isinstance(app.screen, FlagDialog)  # still open: the correction is invalid
