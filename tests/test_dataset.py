@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.validator import validate
 from training.dataset import SPLITS, build, write_splits
@@ -54,3 +56,18 @@ def test_shipped_splits_match_the_builder(tmp_path):
     manifest = write_splits(build(), tmp_path, 0)
     shipped = json.loads((paths.data_dir() / "manifest.json").read_text())
     assert manifest == shipped
+
+
+def test_no_request_is_labelled_with_two_commands():
+    targets: dict[str, set] = {}
+    for ex in build():
+        targets.setdefault(ex.query.lower(), set()).add(ex.command)
+    assert {q: t for q, t in targets.items() if len(t) > 1} == {}
+
+
+def test_a_template_listed_under_two_intents_fails_the_build(monkeypatch):
+    from training import dataset
+
+    monkeypatch.setattr(dataset, "MORE", {**dataset.MORE, "venvy stats": ["list my venvs"]})
+    with pytest.raises(ValueError, match="list my venvs"):
+        build()

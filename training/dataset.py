@@ -67,7 +67,9 @@ def _slot_value(slot: str, subcommand: str, rng: random.Random, cmd_names: list[
         else:
             value = f"{rng.choice(_PREFIXES)}/{_name(rng)}/{rng.choice(_VENV_DIRS)}"
     elif slot in ("dir", "proj"):
-        value = rng.choice(_PREFIXES) if slot == "dir" and rng.random() < 0.4 else f"{rng.choice(_PREFIXES)}/{_name(rng)}"
+        # A bare "~" to scan is what --home is for; the dataset keeps the two apart.
+        bare = [p for p in _PREFIXES if not (subcommand == "scan" and p == "~")]
+        value = rng.choice(bare) if slot == "dir" and rng.random() < 0.4 else f"{rng.choice(_PREFIXES)}/{_name(rng)}"
     elif slot == "days":
         value = str(rng.choice(_DAYS))
     elif slot == "n":
@@ -202,7 +204,15 @@ def build(seed: int = 0, per_template: int = 8) -> list[Example]:
             command = parse(command).canonical  # raises on any invalid target
         examples.append(Example(query, command, intent, template, split))
 
-    for target, templates in [(t, ts + MORE.get(t, [])) for t, ts in INTENTS]:
+    intents = dict(INTENTS)
+    for target, extra in MORE.items():  # MORE may also bring intents of its own
+        intents[target] = intents.get(target, []) + extra
+    owner: dict[str, str] = {}
+    for target, templates in [*intents.items(), ("out-of-scope", OUT_OF_SCOPE)]:
+        for template in templates:
+            if owner.setdefault(template.lower(), target) != target or templates.count(template) > 1:
+                raise ValueError(f"Template {template!r} is listed twice ({owner[template.lower()]}, {target})")
+    for target, templates in intents.items():
         subcommand = target.split()[1]
         covered.add(subcommand)
         has_slots = bool(_SLOT.search(target))
@@ -219,7 +229,7 @@ def build(seed: int = 0, per_template: int = 8) -> list[Example]:
                                           for s in SPLITS}
     for split, chosen in wrappers.items():
         for wrapper in chosen:
-            for base in rng.sample(by_split[split], min(len(by_split[split]), 12)):
+            for base in rng.sample(by_split[split], min(len(by_split[split]), 16)):
                 command = base.command.replace("venvy ", "venvy --verbose ", 1)
                 emit(wrapper.replace("{x}", base.query), command, "verbose", wrapper, split)
 
