@@ -17,6 +17,25 @@ def test_unsloth_backend_refuses_clearly_without_a_gpu(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_batches_cover_every_example_once_with_little_padding():
+    import random
+
+    from training.finetune import TrainConfig, _batches
+
+    rng = random.Random(1)
+    encoded = [([0] * rng.randint(10, 75), 5) for _ in range(1000)]
+    config = TrainConfig(batch_size=8)
+    batches = list(_batches(encoded, config, random.Random(0)))
+    seen = [id(ex) for batch in batches for ex in batch]
+    assert sorted(seen) == sorted(id(ex) for ex in encoded)
+    assert all(len(batch) <= 8 for batch in batches)
+    real = sum(len(ids) for ids, _ in encoded)
+    padded = sum(max(len(ids) for ids, _ in batch) * len(batch) for batch in batches)
+    assert padded < 1.1 * real
+    lengths = [max(len(ids) for ids, _ in batch) for batch in batches]
+    assert lengths != sorted(lengths)  # batch order is shuffled, not short-to-long
+
+
 @pytest.mark.model
 @pytest.mark.slow
 def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):

@@ -58,10 +58,20 @@ def encode(tokenizer, query: str, command: str | None) -> tuple[list[int], int]:
 
 
 def _batches(encoded: list[tuple[list[int], int]], config: TrainConfig, rng: random.Random):
+    """Shuffled batches of similar length: requests run from 10 to 75 tokens, and
+    padding a random batch to its longest member computes ~60 % more tokens than
+    there are. Sorting within windows of 16 batches cuts that to ~7 %; the batch
+    order is shuffled again so lengths do not come in waves."""
     order = list(range(len(encoded)))
     rng.shuffle(order)
-    for start in range(0, len(order), config.batch_size):
-        yield [encoded[i] for i in order[start:start + config.batch_size]]
+    window = config.batch_size * 16
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start:start + window], key=lambda i: len(encoded[i][0]))
+        batches += [chunk[j:j + config.batch_size] for j in range(0, len(chunk), config.batch_size)]
+    rng.shuffle(batches)
+    for batch in batches:
+        yield [encoded[i] for i in batch]
 
 
 def _collate(batch, pad_id: int):
