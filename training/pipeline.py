@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from nlcli_wizard import paths
-from nlcli_wizard.evaluation import evaluate
-from training import calibrate, dataset, export, finetune, merge_feedback
+from training import dataset, export, finetune, merge_feedback
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,19 +55,20 @@ def main(argv: list[str] | None = None) -> None:
     adapter = export.export_adapter(run_dir, args.out / "venvy-lora.gguf",
                                     {"model_id": f"venvy-lora-{time.strftime('%Y%m%d')}", "feedback_merge": merge_report})
     lap("export")
-    calibrate.calibrate(adapter, dataset.load_split("val"))
+    # Calibration and evaluation run in fresh processes: after training, torch's
+    # worker threads in this one halve llama.cpp's speed, and the latencies in
+    # the report should be the ones a user gets.
+    subprocess.run([sys.executable, "-m", "training.calibrate", str(adapter)], check=True)
     lap("calibrate")
-    reports, report_path = evaluate(dataset.load_split("test"), train, args.out, adapter=adapter,
-                                    baselines=not args.no_baselines)
+    evaluate = [sys.executable, "-m", "nlcli_wizard", "eval", "--adapter", str(adapter), "--out", str(args.out)]
+    subprocess.run(evaluate + (["--no-baselines"] if args.no_baselines else []), check=True)
     lap("evaluate")
     meta_path = adapter.with_suffix(".meta.json")
     meta = json.loads(meta_path.read_text())
-    meta["eval"] = [r.summary() for r in reports]
+    meta["eval"] = json.loads((args.out / "eval-report.json").read_text())
     meta["pipeline_seconds"] = timings
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    for r in reports:
-        print(json.dumps(r.summary()))
-    print(f"adapter {adapter}, report {report_path}, timings {timings}")
+    print(f"adapter {adapter}, report {args.out / 'eval-report.md'}, timings {timings}")
 
 
 if __name__ == "__main__":
