@@ -93,11 +93,17 @@ _SYNONYMS = [
     ["venvs", "virtual environments", "virtualenvs", "envs", "environments", "python envs", "virtual envs"],
     ["venv", "virtual environment", "virtualenv", "env", "environment", "python env"],
     ["list", "show", "display", "print", "show me", "give me"],
-    ["delete", "remove", "get rid of", "erase", "wipe"],
+    ["delete", "remove", "get rid of", "erase", "wipe", "drop", "trash"],
     ["find", "locate", "discover", "detect"],
     ["folder", "directory", "dir"],
     ["biggest", "largest", "heaviest"],
     ["unused", "idle", "inactive"],
+    ["used", "touched", "activated", "opened"],
+    ["register", "enroll"],
+    ["inspect", "examine"],
+    ["disk space", "disk usage", "storage"],
+    ["home directory", "home folder", "home dir"],
+    ["broken", "unhealthy", "corrupted"],
 ]
 _SYNONYM_OF = {w: group for group in _SYNONYMS for w in group}
 _SYNONYM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYM_OF), key=len, reverse=True)) + r")\b")
