@@ -1,6 +1,6 @@
 """LoRA fine-tune of Gemma 3 270M on the venvy dataset.
 
-    python -m training.finetune --out runs/venvy-lora              # CPU (default), ~12 min on 2 cores
+    python -m training.finetune --out runs/venvy-lora              # CPU (default), ~19 min on 2 cores
     python -m training.finetune --backend unsloth --out runs/gpu   # NVIDIA GPU only
 
 The CPU backend is transformers + peft with our own loop: the loss is taken
@@ -37,6 +37,7 @@ class TrainConfig:
     epochs: float = 2.0
     batch_size: int = 8
     warmup_steps: int = 20
+    dropout: float = 0.0  # LoRA dropout
     seed: int = 0
     threads: int = 0  # 0 = all cores
     max_steps: int = 0  # 0 = as many as the epochs need
@@ -111,7 +112,7 @@ def train_cpu(examples: list[dict], out: Path, config: TrainConfig, log=print) -
     started = time.perf_counter()
     model, tokenizer = load_base(log)
     model = get_peft_model(model, LoraConfig(
-        r=config.rank, lora_alpha=config.alpha, lora_dropout=0.0, bias="none", target_modules=TARGET_MODULES,
+        r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout, bias="none", target_modules=TARGET_MODULES,
     ))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     encoded = [encode(tokenizer, ex["query"], ex["command"]) for ex in examples]
@@ -191,7 +192,7 @@ def train_unsloth(examples: list[dict], out: Path, config: TrainConfig, base: st
         raise TrainingError("unsloth is not installed; run 'pip install -e .[gpu]' on the GPU machine.") from None
     model, tokenizer = FastLanguageModel.from_pretrained(base, max_seq_length=256, load_in_4bit=True)
     model = FastLanguageModel.get_peft_model(
-        model, r=config.rank, lora_alpha=config.alpha, target_modules=TARGET_MODULES, lora_dropout=0.0,
+        model, r=config.rank, lora_alpha=config.alpha, target_modules=TARGET_MODULES, lora_dropout=config.dropout,
         random_state=config.seed,
     )
     encoded = [encode(tokenizer, ex["query"], ex["command"]) for ex in examples]

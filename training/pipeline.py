@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--feedback", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=float, default=finetune.TrainConfig.epochs)
+    parser.add_argument("--dropout", type=float, default=finetune.TrainConfig.dropout, help="LoRA dropout")
     parser.add_argument("--no-baselines", action="store_true")
     args = parser.parse_args(argv)
     timings: dict[str, float] = {}
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     run_dir = paths.PROJECT_ROOT / "runs" / "venvy-lora"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    finetune.train_cpu(train, run_dir, finetune.TrainConfig(epochs=args.epochs, seed=args.seed))
+    finetune.train_cpu(train, run_dir, finetune.TrainConfig(epochs=args.epochs, seed=args.seed, dropout=args.dropout))
     lap("fine-tune")
     adapter = export.export_adapter(run_dir, args.out / "venvy-lora.gguf",
                                     {"model_id": f"venvy-lora-{time.strftime('%Y%m%d')}", "feedback_merge": merge_report})
