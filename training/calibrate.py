@@ -4,8 +4,9 @@
 
 Runs the exported adapter through llama.cpp on data/val.jsonl (template-
 disjoint from train, so its errors resemble real ones), fits a Platt map
-from the answer's log-probability to P(correct), and stores it in the
-adapter's ``.meta.json`` where the engine picks it up.
+from the answer's log-probability to P(correct), picks the abstention
+threshold that is right most often on the same data, and stores both in the
+adapter's ``.meta.json`` where the engine picks them up.
 """
 
 from __future__ import annotations
@@ -14,10 +15,24 @@ import argparse
 import json
 from pathlib import Path
 
-from nlcli_wizard.confidence import fit_platt
+from nlcli_wizard.confidence import confidence, fit_platt
 from nlcli_wizard.engine import LlamaEngine
-from nlcli_wizard.evaluation import run
+from nlcli_wizard.evaluation import Outcome, run
 from nlcli_wizard.translator import Translator
+
+
+def choose_threshold(outcomes: list[Outcome], confidences: list[float]) -> float:
+    """The threshold that maximizes accuracy as offered (a wrong command and a needless
+    abstention both count as wrong) on these held-out outcomes; ties go to the higher one."""
+    def accuracy(threshold: float) -> float:
+        right = 0
+        for o, c in zip(outcomes, confidences, strict=True):
+            offered = o.translation.command is not None and c >= threshold
+            right += (not offered) if o.expected is None else (offered and o.answer_correct)
+        return right / max(1, len(outcomes))
+
+    grid = [round(0.05 * i, 2) for i in range(1, 19)]
+    return max(grid, key=lambda t: (round(accuracy(t), 6), t))
 
 
 def calibrate(adapter: Path, examples: list[dict], log=print) -> dict:
@@ -27,7 +42,8 @@ def calibrate(adapter: Path, examples: list[dict], log=print) -> dict:
     scores = [o.translation.logprob for o in report.outcomes]
     correct = [o.answer_correct for o in report.outcomes]
     calibration = fit_platt(scores, correct)
-    calibration["threshold"] = 0.5
+    confidences = [confidence([s], calibration) for s in scores]
+    calibration["threshold"] = choose_threshold(report.outcomes, confidences)
     calibration["fitted_on"] = f"{len(examples)} validation examples, raw answer accuracy {sum(correct) / len(correct):.3f}"
     meta_path = adapter.with_suffix(".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
