@@ -109,7 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     data = args.data or paths.data_dir()
     examples = _load_jsonl(data / f"{args.split}.jsonl")[: args.limit or None]
-    train = _load_jsonl(data / "train.jsonl")
+    train = _load_jsonl(args.train or data / "train.jsonl")
 
     def progress(name):
         def show(i):
@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="independent: hand-written requests that share no template with the dataset")
     e.add_argument("--data", type=Path, help="directory with the splits (default: data/)")
     e.add_argument("--limit", type=int, default=0, help="only the first N examples")
+    e.add_argument("--train", type=Path, help="the nearest-neighbour baseline's train set (default: <data>/train.jsonl)")
     e.add_argument("--no-baselines", action="store_true")
     e.add_argument("--out", type=Path, default=Path("eval-out"), help="where the report goes")
     model_options(e)

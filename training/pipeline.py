@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     finetune.train_cpu(train, run_dir, finetune.TrainConfig(epochs=args.epochs, seed=args.seed, dropout=args.dropout))
+    train_path = run_dir / "train.jsonl"  # with the feedback merged: the baseline sees what the adapter saw
+    train_path.write_text("".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in train), encoding="utf-8")
     lap("fine-tune")
     adapter = export.export_adapter(run_dir, args.out / "venvy-lora.gguf",
                                     {"model_id": f"venvy-lora-{time.strftime('%Y%m%d')}", "feedback_merge": merge_report})
@@ -61,7 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     # the report should be the ones a user gets.
     subprocess.run([sys.executable, "-m", "training.calibrate", str(adapter)], check=True)
     lap("calibrate")
-    evaluate = [sys.executable, "-m", "nlcli_wizard", "eval", "--adapter", str(adapter), "--out", str(args.out)]
+    evaluate = [sys.executable, "-m", "nlcli_wizard", "eval", "--adapter", str(adapter), "--out", str(args.out),
+                "--train", str(train_path)]
     subprocess.run(evaluate + (["--no-baselines"] if args.no_baselines else []), check=True)
     lap("evaluate")
     meta_path = adapter.with_suffix(".meta.json")
