@@ -72,3 +72,22 @@ def test_calibration_picks_the_threshold_that_is_right_most_often():
     assert choose_threshold(outcomes, [0.37, 0.9, 0.2, 0.9]) == 0.35
     # a wrong answer surer than a right one: 0.05-0.35 and 0.65-0.9 both get 3 of 4; ties go to caution
     assert choose_threshold(outcomes, [0.37, 0.95, 0.6, 0.9]) == 0.9
+
+
+def test_platt_fit_recovers_a_known_calibration_and_lets_certain_answers_reach_one():
+    import math
+    import random
+
+    from nlcli_wizard.confidence import confidence, fit_platt, logit
+
+    rng = random.Random(0)
+    a_true, b_true = 0.6, -0.3
+    scores = [-rng.expovariate(2.0) for _ in range(4000)]
+    correct = [rng.random() < 1 / (1 + math.exp(-(a_true * logit(s) + b_true))) for s in scores]
+    fitted = fit_platt(scores, correct)
+    assert fitted["a"] == pytest.approx(a_true, abs=0.08)
+    assert fitted["b"] == pytest.approx(b_true, abs=0.15)
+    # A sure answer is not capped below 1, and confidence falls as the log-prob does.
+    assert confidence([-1e-6], fitted) > 0.99
+    assert confidence([-0.1], fitted) > confidence([-1.0], fitted) > confidence([-5.0], fitted)
+    assert fit_platt([-0.1, -0.2], [True, True])["note"] == "too little variation to fit"
