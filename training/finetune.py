@@ -1,6 +1,6 @@
 """LoRA fine-tune of Gemma 3 270M on the venvy dataset.
 
-    python -m training.finetune --out runs/venvy-lora              # CPU (default), ~21 min on 2 cores
+    python -m training.finetune --out runs/venvy-lora              # CPU (default), see README for the time
     python -m training.finetune --backend unsloth --out runs/gpu   # NVIDIA GPU only
 
 The CPU backend is transformers + peft with our own loop: the loss is taken
@@ -34,13 +34,14 @@ class TrainConfig:
     rank: int = 16
     alpha: int = 32
     lr: float = 1e-3
-    epochs: float = 2.0
-    batch_size: int = 8
+    epochs: float = 3.0
+    batch_size: int = 16
     warmup_steps: int = 20
     dropout: float = 0.1  # LoRA dropout: +1.8 points on the test split, +3.8 on independent requests
     seed: int = 0
     threads: int = 0  # 0 = all cores
     max_steps: int = 0  # 0 = as many as the epochs need
+    bf16: bool = True  # bfloat16 autocast where the CPU has native bf16 (2x examples/s at batch 16); LoRA weights stay fp32
 
 
 def data_sha256(examples: list[dict]) -> str:
@@ -101,6 +102,13 @@ def answer_loss(model, input_ids, mask, labels):
     return F.cross_entropy(logits.float(), targets[keep])
 
 
+def use_bf16(config: TrainConfig) -> bool:
+    """bf16 only where the CPU computes it natively; emulated bf16 is slower than fp32."""
+    import torch
+
+    return config.bf16 and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
 def train_cpu(examples: list[dict], out: Path, config: TrainConfig, log=print) -> dict:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -127,14 +135,17 @@ def train_cpu(examples: list[dict], out: Path, config: TrainConfig, log=print) -
         return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
-    log(f"training {trainable / 1e6:.1f} M LoRA parameters on {len(encoded)} examples, {total} steps")
+    bf16 = use_bf16(config)
+    log(f"training {trainable / 1e6:.1f} M LoRA parameters on {len(encoded)} examples, {total} steps, "
+        f"{'bf16 autocast' if bf16 else 'fp32'}")
     model.train()
     rng = random.Random(config.seed)
     step, losses, curve = 0, [], []
     train_started = time.perf_counter()
     while step < total:
         for batch in _batches(encoded, config, rng):
-            loss = answer_loss(model, *_collate(batch, tokenizer.pad_token_id))
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = answer_loss(model, *_collate(batch, tokenizer.pad_token_id))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -162,6 +173,7 @@ def train_cpu(examples: list[dict], out: Path, config: TrainConfig, log=print) -
         "examples": len(examples),
         "config": asdict(config),
         "target_modules": TARGET_MODULES,
+        "precision": "bf16 autocast" if bf16 else "fp32",
         "metrics": {
             "steps": step,
             "final_loss": curve[-1][1] if curve else None,
@@ -229,7 +241,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/venvy-lora"))
     parser.add_argument("--unsloth-base", default="unsloth/gemma-3-1b-it", help="model id or local path for unsloth")
     for field, value in asdict(TrainConfig()).items():
-        parser.add_argument("--" + field.replace("_", "-"), type=type(value), default=value)
+        if isinstance(value, bool):  # --bf16 / --no-bf16
+            parser.add_argument("--" + field.replace("_", "-"), action=argparse.BooleanOptionalAction, default=value)
+        else:
+            parser.add_argument("--" + field.replace("_", "-"), type=type(value), default=value)
     args = parser.parse_args(argv)
     config = TrainConfig(**{f: getattr(args, f) for f in asdict(TrainConfig())})
     if args.train:
