@@ -34,6 +34,19 @@ def test_test_templates_never_appear_in_train_or_val():
     assert len(templates["test"]) >= 80
 
 
+def test_test_phrasings_differ_from_train_by_more_than_synonyms():
+    """"delete the venv {name}" in train would teach "remove the environment {name}" in test."""
+    from training.dataset import template_key
+
+    examples = build(seed=0)
+    keys = {s: {(e.intent, template_key(e.template)) for e in examples if e.split == s} for s in SPLITS}
+    assert template_key("Delete the VENV {name}!") == template_key("remove the environment {name}")
+    assert template_key("scan ~") != template_key("scan")
+    assert not keys["test"] & keys["train"]
+    assert not keys["test"] & keys["val"]
+    assert not keys["val"] & keys["train"]
+
+
 def test_covers_every_subcommand_verbose_and_out_of_scope():
     examples = build()
     train = [e for e in examples if e.split == "train"]

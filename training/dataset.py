@@ -98,12 +98,17 @@ _SYNONYMS = [
     ["folder", "directory", "dir"],
     ["biggest", "largest", "heaviest"],
     ["unused", "idle", "inactive"],
-    ["used", "touched", "activated", "opened"],
+    ["used", "touched"],  # not "activated": "the activated venv" is venvy current
     ["register", "enroll"],
     ["inspect", "examine"],
     ["disk space", "disk usage", "storage"],
     ["home directory", "home folder", "home dir"],
     ["broken", "unhealthy", "corrupted"],
+    ["called", "named"],
+    ["simulate", "preview", "dry-run"],
+    ["stale", "old", "abandoned"],
+    ["manual", "help page", "docs"],
+    ["summary", "overview"],
 ]
 _SYNONYM_OF = {w: group for group in _SYNONYMS for w in group}
 _SYNONYM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYM_OF), key=len, reverse=True)) + r")\b")
@@ -188,17 +193,29 @@ def _fill(template: str, target: str | None, subcommand: str, rng: random.Random
     return request, command
 
 
+def template_key(template: str) -> str:
+    """What a template says once synonyms and punctuation are set aside: "delete
+    the venv {name}" and "remove the environment {name}" have one key. Splits go
+    by key, so re-wording cannot carry a test phrasing into train."""
+    text = _SYNONYM_RE.sub(lambda m: _SYNONYM_OF[m.group(0)][0], template.lower())
+    return " ".join(re.sub(r"[^\w{}~$-]", " ", text).split())
+
+
 def _assign_splits(templates: list[str], key: str, seed: int) -> dict[str, list[str]]:
-    rng = random.Random(f"{seed}:{key}")
-    shuffled = sorted(templates)
-    rng.shuffle(shuffled)
+    groups: dict[str, list[str]] = {}
+    for template in templates:
+        groups.setdefault(template_key(template), []).append(template)
+    # Ordered by a hash of each phrasing, not by shuffling the list: adding a
+    # template leaves every other template in its split, so rounds compare.
+    shuffled = sorted(groups, key=lambda k: hashlib.sha256(f"{seed}:{key}:{k}".encode()).hexdigest())
     n = len(shuffled)
     n_test = max(1, round(n * 0.2))
     n_val = max(1, round(n * 0.1)) if n >= 5 else 0
-    return {"test": shuffled[:n_test], "val": shuffled[n_test:n_test + n_val], "train": shuffled[n_test + n_val:]}
+    parts = {"test": shuffled[:n_test], "val": shuffled[n_test:n_test + n_val], "train": shuffled[n_test + n_val:]}
+    return {split: [t for k in keys for t in groups[k]] for split, keys in parts.items()}
 
 
-def build(seed: int = 0, per_template: int = 8) -> list[Example]:
+def build(seed: int = 0, per_template: int = 7) -> list[Example]:
     catalog = load_catalog()
     cmd_names = sorted(catalog.commands)
     rng = random.Random(seed)
@@ -284,7 +301,7 @@ def load_split(split: str, directory: Path | None = None) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--per-template", type=int, default=8)
+    parser.add_argument("--per-template", type=int, default=7)
     parser.add_argument("--out", type=Path, default=paths.data_dir())
     args = parser.parse_args(argv)
     manifest = write_splits(build(args.seed, args.per_template), args.out, args.seed)
