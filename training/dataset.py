@@ -26,6 +26,7 @@ from nlcli_wizard.validator import parse
 from training.intents import CHOICE_WORDS, INTENTS, MORE, OUT_OF_SCOPE, PACKAGES, VERBOSE_WRAPPERS
 
 SPLITS = ("train", "val", "test")
+PER_TEMPLATE = 7  # requests per template with slots; half as many without
 _SLOT = re.compile(r"\{(\w+)\}")
 
 _NAME_STEMS = ["api", "web", "ml", "data", "scraper", "blog", "django", "flask", "etl", "bot", "cli", "notebook",
@@ -215,7 +216,7 @@ def _assign_splits(templates: list[str], key: str, seed: int) -> dict[str, list[
     return {split: [t for k in keys for t in groups[k]] for split, keys in parts.items()}
 
 
-def build(seed: int = 0, per_template: int = 7) -> list[Example]:
+def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
     catalog = load_catalog()
     cmd_names = sorted(catalog.commands)
     rng = random.Random(seed)
@@ -301,7 +302,7 @@ def load_split(split: str, directory: Path | None = None) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--per-template", type=int, default=7)
+    parser.add_argument("--per-template", type=int, default=PER_TEMPLATE)
     parser.add_argument("--out", type=Path, default=paths.data_dir())
     args = parser.parse_args(argv)
     manifest = write_splits(build(args.seed, args.per_template), args.out, args.seed)
