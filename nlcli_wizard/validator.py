@@ -9,7 +9,9 @@ The canonical form is what the model is trained to write and what two
 commands are compared by: long option names, arguments first, options in
 venvy's declaration order, values that equal the default dropped, values
 quoted with ``shlex.quote``. So ``venvy ls -s size -f table`` and
-``venvy ls --sort size`` are the same command.
+``venvy ls --sort size`` are the same command. One equivalence comes from what
+venvy does rather than from its declarations: ``scan --path ~`` searches
+``Path.home()`` exactly as ``scan --home`` does, and is written that way.
 """
 
 from __future__ import annotations
@@ -210,6 +212,10 @@ def parse(line: str, catalog: Catalog | None = None) -> ParsedCommand:
         value = _check_value(name, param, raw)
         if not _is_default(param, value):
             values[param.name] = value
+    if name == "scan" and values.get("path") in ("~", "~/"):
+        # venvy scan: `if path: search_paths = [path] elif home: [Path.home()]`
+        del values["path"]
+        values["home"] = True
     return ParsedCommand(subcommand=name, verbose=verbose, values=values)
 
 

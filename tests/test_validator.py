@@ -58,6 +58,8 @@ def test_every_subcommand_round_trips(name):
         ("venvy -v ls", "venvy --verbose ls"),
         ("venvy cleanup --dry-run -d 30", "venvy cleanup --days 30 --dry-run"),
         ("venvy scan -p '~/code'", "venvy scan --path ~/code"),
+        ("venvy scan --path ~ --depth 4", "venvy scan --home --depth 4"),  # venvy scans Path.home() for both
+        ("venvy scan --home --path ~/", "venvy scan --home"),
     ],
 )
 def test_equivalent_spellings(a, b):
@@ -67,7 +69,8 @@ def test_equivalent_spellings(a, b):
 @pytest.mark.parametrize(
     ("a", "b"),
     [("venvy ls --sort size", "venvy ls --sort name"), ("venvy cleanup", "venvy cleanup --dry-run"),
-     ("venvy ls", "venvy list"), ("venvy ls", "venvy ls; rm -rf /")],
+     ("venvy ls", "venvy list"), ("venvy ls", "venvy ls; rm -rf /"),
+     ("venvy scan --path ~/code", "venvy scan --home"), ("venvy list --path ~", "venvy list")],
 )
 def test_different_commands_are_not_equivalent(a, b):
     assert not equivalent(a, b)
