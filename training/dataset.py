@@ -259,7 +259,9 @@ def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
 
     for split, chosen in _assign_splits(OUT_OF_SCOPE, "out-of-scope", seed).items():
         for template in chosen:
-            for _ in range(per_template):
+            # Counted as for an intent: a template without slots yields mostly
+            # case and punctuation variants of itself, so it gets fewer.
+            for _ in range(per_template if _SLOT.search(template) else max(2, per_template // 2)):
                 query, _ = _fill(template, None, "", rng, cmd_names)
                 emit(query, None, "out-of-scope", template, split)
 
