@@ -216,6 +216,11 @@ def _assign_splits(templates: list[str], key: str, seed: int) -> dict[str, list[
     return {split: [t for k in keys for t in groups[k]] for split, keys in parts.items()}
 
 
+def _requests_per_template(text: str, per_template: int) -> int:
+    """Fewer for a text without slots: its requests differ only in case, politeness and punctuation."""
+    return per_template if _SLOT.search(text) else max(2, per_template // 2)
+
+
 def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
     catalog = load_catalog()
     cmd_names = sorted(catalog.commands)
@@ -239,8 +244,7 @@ def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
     for target, templates in intents.items():
         subcommand = target.split()[1]
         covered.add(subcommand)
-        has_slots = bool(_SLOT.search(target))
-        count = per_template if has_slots else max(2, per_template // 2)
+        count = _requests_per_template(target, per_template)
         for split, chosen in _assign_splits(templates, target, seed).items():
             for template in chosen:
                 for _ in range(count):
@@ -259,9 +263,7 @@ def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
 
     for split, chosen in _assign_splits(OUT_OF_SCOPE, "out-of-scope", seed).items():
         for template in chosen:
-            # Counted as for an intent: a template without slots yields mostly
-            # case and punctuation variants of itself, so it gets fewer.
-            for _ in range(per_template if _SLOT.search(template) else max(2, per_template // 2)):
+            for _ in range(_requests_per_template(template, per_template)):
                 query, _ = _fill(template, None, "", rng, cmd_names)
                 emit(query, None, "out-of-scope", template, split)
 

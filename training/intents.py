@@ -432,6 +432,12 @@ MORE: dict[str, list[str]] = {
     "venvy --version": ["version", "venvy --version", "what's the installed venvy version"],
 }
 
+
+def add_phrasings(extra: dict[str, list[str]]) -> None:
+    """A later round's phrasings, appended to MORE's lists (or starting new intents)."""
+    for target, phrasings in extra.items():
+        MORE.setdefault(target, []).extend(phrasings)
+
 VERBOSE_WRAPPERS += [
     "{x} with extra output", "{x}, show verbose logs", "{x} in verbose", "verbosely {x}", "{x} (verbose)",
     "{x} with detailed logging", "{x} -- verbose please", "be verbose and {x}",
@@ -453,7 +459,7 @@ OUT_OF_SCOPE += [
 # Second round, aimed at the intents the first model confused: cleanup (registered
 # venvs, by last use) versus clean (every environment on disk), ls (registered)
 # versus list (discovered on disk), stats versus cache --stats, and -v.
-for _target, _extra in {
+add_phrasings({
     "venvy cleanup": ["remove registered venvs I no longer use", "cleanup my registered venvs",
                       "delete registered venvs that went stale", "purge old registered venvs",
                       "throw away venvs I stopped using"],
@@ -497,8 +503,7 @@ for _target, _extra in {
     "venvy remove {name} --force": ["remove {name} -f", "force remove the env {name}", "delete {name} immediately, no prompt",
                                     "remove {name} and skip the confirmation"],
     "venvy --version": ["print venvy's version", "which venvy version do I have"],
-}.items():
-    MORE.setdefault(_target, []).extend(_extra)
+})
 
 VERBOSE_WRAPPERS += [
     "{x} with verbose output on", "{x} using verbose mode", "{x}, verbose mode please", "{x} -v", "{x} in debug mode",
@@ -510,7 +515,7 @@ VERBOSE_WRAPPERS += [
 # "auto-track", "what flags", "switch to", "register everything under") needs
 # several wordings or it vanishes from train when its one template is drawn
 # for test. Each intent's key concepts get three or more phrasings here.
-for _target, _extra in {
+add_phrasings({
     "venvy ls": ["what have I registered", "venvs venvy is tracking", "show my tracked environments",
                  "list what's in venvy's registry", "the venvs I registered earlier", "inventory of my venvs"],
     "venvy ls --sort {sort}": ["list my venvs by {sort}", "my registered venvs in {sort} order",
@@ -615,8 +620,7 @@ for _target, _extra in {
                            "print the help page of {cmd}"],
     "venvy --help": ["what commands are there", "show me venvy's help", "how does venvy work", "venvy --help"],
     "venvy --version": ["what venvy release is this"],
-}.items():
-    MORE.setdefault(_target, []).extend(_extra)
+})
 
 VERBOSE_WRAPPERS += [
     "{x} --verbose", "debug mode: {x}", "{x} with -v", "verbosely, {x}", "{x} in verbose mode", "{x} (debug)",
@@ -641,7 +645,7 @@ OUT_OF_SCOPE += [
 
 # Fourth round: out-of-scope requests that share words with venvy's (activate,
 # disk space, time, "use the X env"), and a few more ways to say scan, remove, track.
-for _target, _extra in {
+add_phrasings({
     "venvy scan --path {dir}": ["automatically register venvs in {dir}", "auto-register whatever venvs are in {dir}",
                                 "pick up every venv in {dir} and register it"],
     "venvy scan": ["auto-register the venvs in this folder", "pick up venvs around here and track them"],
@@ -650,8 +654,7 @@ for _target, _extra in {
     "venvy track {path}": ["touch {path}", "refresh the last-used date of {path}"],
     "venvy ls": ["quick look at my venvs", "the list of venvs venvy has"],
     "venvy size --top {n}": ["{n} heaviest envs", "list the top {n} environments by size"],
-}.items():
-    MORE.setdefault(_target, []).extend(_extra)
+})
 
 OUT_OF_SCOPE += [
     "deactivate {name}", "exit the venv", "leave this virtualenv", "get out of the current env",
@@ -666,7 +669,7 @@ OUT_OF_SCOPE += [
 # 30 days", "simulate", "the manual for", "called X"), so each option gets many
 # more ways to be said; the options no intent covered yet (clean --path,
 # suggest --path, list --fast, combinations) get intents of their own.
-for _target, _extra in {
+add_phrasings({
     "venvy ls": ["what's in my venv list", "venvs I have registered so far", "show me the registry",
                  "print all registered virtual environments", "which environments has venvy got on file",
                  "list everything venvy tracks", "gimme my venvs", "my envs pls", "table of my registered venvs",
@@ -820,8 +823,7 @@ for _target, _extra in {
     "venvy --help": ["venvy manual", "what can I do with venvy", "list all venvy subcommands", "how to use venvy",
                      "venvy commands?", "show help"],
     "venvy --version": ["venvy -V", "version of venvy", "what venvy version is installed"],
-}.items():
-    MORE.setdefault(_target, []).extend(_extra)
+})
 
 VERBOSE_WRAPPERS += [
     "verbose mode on: {x}", "{x} with extra logging", "{x} (debug output)", "{x} in debug",
@@ -846,7 +848,7 @@ OUT_OF_SCOPE += [
 # Sixth round: "more than N days" (the -v wrappers had made "more" mean
 # verbose), more ways to ask for help on a subcommand, type filters said
 # casually, and out-of-scope requests about git, files and activation.
-for _target, _extra in {
+add_phrasings({
     "venvy cleanup --days {days}": ["remove venvs unused for more than {days} days", "delete venvs idle more than {days} days",
                                     "cleanup venvs not used in more than {days} days",
                                     "remove every venv that sat unused over {days} days"],
@@ -877,8 +879,7 @@ for _target, _extra in {
     "venvy remove {name}": ["delete {name} from venvy", "remove my env {name}", "throw away the {name} environment"],
     "venvy size --top {n}": ["{n} fattest venvs", "show me just the top {n} by size"],
     "venvy duplicates": ["find environments that are clones of each other", "any twin environments?"],
-}.items():
-    MORE.setdefault(_target, []).extend(_extra)
+})
 
 OUT_OF_SCOPE += [
     "git log", "git diff", "checkout the main branch", "merge my branch", "git pull",
@@ -941,7 +942,7 @@ OUT_OF_SCOPE += [
     "xyzzy", "kjhgfd", "!!!!", "null", "42", "...", "a", "asdf venv", "the the the",
 ]
 
-for _target, _extra in {
+add_phrasings({
     "venvy --help": ["explain what venvy is", "what is venvy", "give me the list of venvy commands", "which commands does venvy have",
                      "available venvy commands"],
     "venvy --version": ["which release of venvy is this", "venvy version number"],
@@ -959,5 +960,4 @@ for _target, _extra in {
     "venvy current": ["what venv am I using right now", "am I inside a venv"],
     "venvy health": ["do my venvs still work", "health of my environments"],
     "venvy size": ["venv sizes", "disk used by each environment"],
-}.items():
-    MORE.setdefault(_target, []).extend(_extra)
+})
