@@ -3,6 +3,7 @@
     python -m training.pipeline                      # writes models/venvy-lora.gguf (+ .meta.json, eval report)
     python -m training.pipeline --feedback ~/.local/share/nlcli-wizard/feedback.jsonl
     python -m training.pipeline --out /tmp/try --epochs 1 --no-baselines
+    python -m training.pipeline --out /tmp/seed1 --train-seed 1   # same data, another initialisation
 
 Steps: build the dataset from venvy's catalog, merge user feedback if given,
 LoRA fine-tune on the CPU, export to GGUF, calibrate confidence on the
@@ -27,7 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=paths.PROJECT_ROOT / "models")
     parser.add_argument("--feedback", type=Path)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="dataset split and phrasing draw")
+    parser.add_argument("--train-seed", type=int, help="LoRA init and batch order (default: --seed); "
+                        "the dataset stays that of --seed")
     parser.add_argument("--epochs", type=float, default=finetune.TrainConfig.epochs)
     parser.add_argument("--dropout", type=float, default=finetune.TrainConfig.dropout, help="LoRA dropout")
     parser.add_argument("--no-baselines", action="store_true")
@@ -51,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     run_dir = paths.PROJECT_ROOT / "runs" / "venvy-lora"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    finetune.train_cpu(train, run_dir, finetune.TrainConfig(epochs=args.epochs, seed=args.seed, dropout=args.dropout))
+    finetune.train_cpu(train, run_dir, finetune.TrainConfig(
+        epochs=args.epochs, seed=args.seed if args.train_seed is None else args.train_seed, dropout=args.dropout))
     train_path = run_dir / "train.jsonl"  # with the feedback merged: the baseline sees what the adapter saw
     train_path.write_text("".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in train), encoding="utf-8")
     lap("fine-tune")
