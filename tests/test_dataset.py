@@ -62,6 +62,16 @@ def test_slot_values_vary_widely():
     assert len(set(commands)) > 0.8 * len(commands)
 
 
+def test_the_bare_word_venv_asks_for_type_venv_only_where_the_request_filters_by_kind():
+    """ "show venv envs on this machine" means every environment to most people,
+    so the dataset never labels it --type venv; "environments of type venv" is."""
+    import re
+
+    for ex in build():
+        if ex.command and "--type venv" in ex.command and not re.search(r"plain venv|python -m venv", ex.query, re.I):
+            assert re.search(r"\b(type|only|just|made|created|filter|ones)\b", ex.query, re.I), ex
+
+
 def test_shipped_splits_match_the_builder(tmp_path):
     """data/ in the repo is exactly what the builder produces."""
     from nlcli_wizard import paths

@@ -182,10 +182,18 @@ def _style(text: str, rng: random.Random) -> str:
     return text
 
 
+# "venv envs" and "all venv environments" mean every virtual environment to
+# most people; the bare word asks for --type venv only where a request says it
+# filters by kind ("of type venv", "only venv ones", "made with venv").
+_TYPE_CUE = re.compile(r"\b(type|only|just|made|created|filter|ones)\b", re.IGNORECASE)
+
+
 def _fill(template: str, target: str | None, subcommand: str, rng: random.Random, cmd_names: list[str]):
     request, command = _style(template, rng), target
     for slot in sorted(set(_SLOT.findall(template)) | set(_SLOT.findall(target or ""))):
         value, words = _slot_value(slot, subcommand, rng, cmd_names)
+        if slot == "type" and words == "venv" and not _TYPE_CUE.search(_SLOT.sub("", template)):
+            words = "plain venv"
         # Paths and names are case-sensitive: an upper-cased request keeps the value as is.
         upper_words = words if slot in ("path", "dir", "proj", "name") else words.upper()
         request = request.replace("{" + slot + "}", words).replace("{" + slot.upper() + "}", upper_words)
