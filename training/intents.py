@@ -438,6 +438,7 @@ def add_phrasings(extra: dict[str, list[str]]) -> None:
     for target, phrasings in extra.items():
         MORE.setdefault(target, []).extend(phrasings)
 
+
 VERBOSE_WRAPPERS += [
     "{x} with extra output", "{x}, show verbose logs", "{x} in verbose", "verbosely {x}", "{x} (verbose)",
     "{x} with detailed logging", "{x} -- verbose please", "be verbose and {x}",
