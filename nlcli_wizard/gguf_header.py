@@ -112,3 +112,87 @@ def read_header(path: Path) -> Header:
             count *= dim
         tensors[name] = TensorInfo(name, shape, ttype, start + offset, count // block * type_size)
     return Header(fields, tensors)
+
+
+# llama.cpp sizes its per-layer arrays for at most this many blocks and aborts
+# (GGML_ASSERT) on a header that asks for more.
+MAX_BLOCKS = 512
+
+
+def _dimension(fields: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = fields.get(key, default)
+    # bool is an int subclass, and a GGUF bool is never a dimension.
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise HeaderError(f"{key} is {value!r}, not a positive whole number")
+    return value
+
+
+def _expected_shapes(fields: dict[str, Any], arch: str) -> dict[str, tuple[int, ...]]:
+    """The shape (ggml order, [in, out]) each standard tensor must have, from the header's own dimensions."""
+    n_embd = _dimension(fields, f"{arch}.embedding_length")
+    n_ff = _dimension(fields, f"{arch}.feed_forward_length")
+    n_head = _dimension(fields, f"{arch}.attention.head_count")
+    n_head_kv = _dimension(fields, f"{arch}.attention.head_count_kv", n_head)
+    # llama.cpp's default head size is n_embd / n_head when the header omits it.
+    key_len = _dimension(fields, f"{arch}.attention.key_length", n_embd // n_head or None)
+    value_len = _dimension(fields, f"{arch}.attention.value_length", key_len)
+    return {
+        "output_norm": (n_embd,),
+        "attn_norm": (n_embd,),
+        "ffn_norm": (n_embd,),
+        "post_attention_norm": (n_embd,),
+        "post_ffw_norm": (n_embd,),
+        "attn_q_norm": (key_len,),
+        "attn_k_norm": (key_len,),
+        "attn_q": (n_embd, n_head * key_len),
+        "attn_k": (n_embd, n_head_kv * key_len),
+        "attn_v": (n_embd, n_head_kv * value_len),
+        "attn_output": (n_head * value_len, n_embd),
+        "ffn_gate": (n_embd, n_ff),
+        "ffn_up": (n_embd, n_ff),
+        "ffn_down": (n_ff, n_embd),
+    }
+
+
+def check_consistency(header: Header) -> None:
+    """Raise :class:`HeaderError` where a model's header contradicts its tensor table.
+
+    llama.cpp trusts the header: a block count of 0 or over :data:`MAX_BLOCKS`
+    aborts the process (SIGABRT), a context length or sliding window of 0
+    crashes it (SIGSEGV). Every figure is read from the file itself, so any
+    size of model passes as long as it agrees with itself.
+    """
+    arch = header.fields.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise HeaderError("the header names no general.architecture")
+    n_blocks = _dimension(header.fields, f"{arch}.block_count")
+    if n_blocks > MAX_BLOCKS:
+        raise HeaderError(f"{arch}.block_count is {n_blocks}, more than the {MAX_BLOCKS} llama.cpp supports")
+    _dimension(header.fields, f"{arch}.context_length")
+    if f"{arch}.attention.sliding_window" in header.fields:
+        _dimension(header.fields, f"{arch}.attention.sliding_window")
+    expected = _expected_shapes(header.fields, arch)
+    blocks = set()
+    for name, tensor in header.tensors.items():
+        parts = name.split(".")
+        if parts[0] == "blk":
+            if len(parts) < 3 or not parts[1].isdigit():
+                raise HeaderError(f"tensor '{name}' has no block number")
+            blocks.add(int(parts[1]))
+            kind = parts[2]
+        else:
+            kind = parts[0]
+        if kind in expected and parts[-1] == "weight" and tensor.shape != expected[kind]:
+            raise HeaderError(
+                f"tensor '{name}' has shape {list(tensor.shape)} but the header's dimensions make it {list(expected[kind])}"
+            )
+    if len(blocks) != n_blocks:
+        raise HeaderError(f"{arch}.block_count is {n_blocks} but the tensor table holds {len(blocks)} blocks")
+    if blocks != set(range(n_blocks)):
+        raise HeaderError(f"the tensor table's blocks are not numbered 0 to {n_blocks - 1}")
+    embedding = header.tensors.get("token_embd.weight")
+    if embedding is None or len(embedding.shape) != 2 or embedding.shape[0] != expected["output_norm"][0]:
+        raise HeaderError("token_embd.weight is missing or does not match the header's embedding length")
+    vocabulary = header.fields.get("tokenizer.ggml.tokens")
+    if isinstance(vocabulary, list) and embedding.shape[1] != len(vocabulary):
+        raise HeaderError(f"token_embd.weight has {embedding.shape[1]} rows but the vocabulary {len(vocabulary)} tokens")

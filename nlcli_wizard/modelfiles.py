@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nlcli_wizard import paths
 from nlcli_wizard.errors import AdapterError, ModelFileError, ModelPackageMissingError
-from nlcli_wizard.gguf_header import Header, HeaderError, read_header
+from nlcli_wizard.gguf_header import Header, HeaderError, check_consistency, read_header
 
 BASE_MODEL_ID = "gemma-3-270m-q4_k_m"
 
@@ -90,13 +90,18 @@ def _model_header(path_text: str, _stamp_key: str) -> Header:
 
 
 def check_model_file(path: Path) -> None:
-    """Reject a file llama.cpp would crash on or refuse: not GGUF, truncated, not gemma3."""
+    """Reject a file llama.cpp would crash on or refuse: not GGUF, truncated, not gemma3,
+    or a header that contradicts its own tensor table."""
     if not path.is_file():
         raise ModelFileError(f"The model file {path} does not exist.")
     header = _model_header(str(path), _stamp(path))
     arch = header.fields.get("general.architecture")
     if arch != "gemma3":
         raise ModelFileError(f"The model file {path} is a '{arch}' model, not Gemma 3.")
+    try:
+        check_consistency(header)
+    except HeaderError as exc:
+        raise ModelFileError(f"The model file {path} contradicts itself ({exc}); replace it.") from None
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,79 @@ def test_the_catalog_grammar_parses_and_constrains(model_home):
     assert "".join(s.text for s in steps).strip() == "venvy ls"
     text = "".join(s.text for s in engine.generate("Request: show my venvs\nCommand:", grammar=venvy_grammar()))
     assert text.strip() == "NONE" or validate(text.strip()).ok
+
+
+def patched_copy(base, dest, key: str, value: int):
+    """A copy of the base model whose uint32 header field ``key`` says ``value``."""
+    import struct
+
+    shutil.copy(base, dest)
+    with dest.open("r+b") as handle:
+        head = handle.read(8_000_000)
+        name = key.encode()
+        start = head.index(struct.pack("<Q", len(name)) + name) + 8 + len(name)
+        assert struct.unpack("<I", head[start:start + 4])[0] == 4  # GGUF type id of uint32
+        handle.seek(start + 4)
+        handle.write(struct.pack("<I", value))
+    return dest
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("gemma3.block_count", 0, "gemma3.block_count is 0"),  # llama.cpp: SIGABRT
+        ("gemma3.block_count", 1000, "more than the 512"),  # llama.cpp: SIGABRT
+        ("gemma3.block_count", 17, "the tensor table holds 18 blocks"),
+        ("gemma3.context_length", 0, "gemma3.context_length is 0"),  # llama.cpp: SIGSEGV
+        ("gemma3.attention.sliding_window", 0, "sliding_window is 0"),  # llama.cpp: SIGSEGV
+        ("gemma3.attention.head_count", 8, "blk.0.attn_output.weight' has shape [1024, 640]"),
+        ("gemma3.embedding_length", 512, "has shape [640"),
+    ],
+)
+def test_a_header_that_contradicts_its_tensors_never_reaches_llama_cpp(base, tmp_path, key, value, message):
+    broken = patched_copy(base, tmp_path / "contradicts.gguf", key, value)
+    with pytest.raises(ModelFileError) as err:
+        check_model_file(broken)
+    assert message in str(err.value)
+    result = run_cli("translate", "list my venvs", "--model", str(broken), "--no-adapter")
+    assert result.returncode == 3, (result.returncode, result.stderr[-300:])
+    err_text = result.stderr.decode()
+    assert "contradicts itself" in err_text and message in err_text and err_text.count("\n") == 1
+
+
+def _synthetic_header(n_blocks: int, n_embd: int = 64, n_ff: int = 128, n_vocab: int = 100):
+    """A consistent header of a small, made-up Gemma 3 of any depth (no tensor data needed)."""
+    from nlcli_wizard.gguf_header import Header, TensorInfo
+
+    fields = {
+        "general.architecture": "gemma3", "gemma3.block_count": n_blocks, "gemma3.context_length": 1024,
+        "gemma3.embedding_length": n_embd, "gemma3.feed_forward_length": n_ff, "gemma3.attention.head_count": 2,
+        "gemma3.attention.head_count_kv": 1, "gemma3.attention.key_length": 16, "gemma3.attention.value_length": 16,
+        "gemma3.attention.sliding_window": 128, "tokenizer.ggml.tokens": [f"t{i}" for i in range(n_vocab)],
+    }
+    shapes = {"token_embd.weight": (n_embd, n_vocab), "output_norm.weight": (n_embd,)}
+    for b in range(n_blocks):
+        shapes |= {
+            f"blk.{b}.attn_q.weight": (n_embd, 32), f"blk.{b}.attn_k.weight": (n_embd, 16),
+            f"blk.{b}.attn_v.weight": (n_embd, 16), f"blk.{b}.attn_output.weight": (32, n_embd),
+            f"blk.{b}.attn_q_norm.weight": (16,), f"blk.{b}.attn_norm.weight": (n_embd,),
+            f"blk.{b}.ffn_gate.weight": (n_embd, n_ff), f"blk.{b}.ffn_up.weight": (n_embd, n_ff),
+            f"blk.{b}.ffn_down.weight": (n_ff, n_embd),
+        }
+    return Header(fields, {name: TensorInfo(name, shape, 0, 0, 0) for name, shape in shapes.items()})
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3, 26, 62])
+def test_the_consistency_check_reads_the_depth_from_the_file(n_blocks):
+    import dataclasses
+
+    from nlcli_wizard.gguf_header import HeaderError, check_consistency
+
+    header = _synthetic_header(n_blocks)
+    check_consistency(header)  # any depth passes when the header agrees with its tensors
+    missing_last = {k: v for k, v in header.tensors.items() if not k.startswith(f"blk.{n_blocks - 1}.")}
+    with pytest.raises(HeaderError, match=f"block_count is {n_blocks} but the tensor table holds {n_blocks - 1}"):
+        check_consistency(dataclasses.replace(header, tensors=missing_last))
+    bigger_vocab = {**header.fields, "tokenizer.ggml.tokens": ["t"] * 101}
+    with pytest.raises(HeaderError, match="the vocabulary 101 tokens"):
+        check_consistency(dataclasses.replace(header, fields=bigger_vocab))
