@@ -173,12 +173,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", type=Path, help="a Gemma 3 GGUF (default: assembled from the model package)")
         p.add_argument("--adapter", type=Path, help="a LoRA GGUF (default: the shipped models/venvy-lora.gguf)")
         p.add_argument("--no-adapter", action="store_true", help="run the base model alone")
-        p.add_argument("--threshold", type=float, help="abstain below this confidence (default: from the adapter)")
+        p.add_argument("--threshold", type=_probability, help="abstain below this confidence, 0 to 1 (default: from the adapter)")
 
     t = sub.add_parser("translate", help="translate a request into a venvy command")
     t.add_argument("query", nargs="*", help="the request ('-' reads it from stdin)")
     t.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); JSON lines out")
     mode = t.add_mutually_exclusive_group()
+def _probability(text: str) -> float:
+    """argparse type for --threshold: NaN would switch abstention off, so only [0, 1] passes."""
+    from nlcli_wizard.config import finite_probability
+    from nlcli_wizard.errors import ConfigError
+
+    try:
+        return finite_probability(text, "the threshold")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
     mode.add_argument("--json", action="store_true", help="print a JSON object")
     mode.add_argument("--command-only", action="store_true", help="print only the command (nothing if abstained)")
     model_options(t)

@@ -4,6 +4,7 @@
     ├── UsageError            the user's input is wrong (exit code 2)
     │   ├── EmptyQueryError
     │   ├── QueryTooLongError
+    │   ├── ConfigError           a setting (option, config.json, meta.json) of the wrong type or range
     │   └── InvalidCommandError   a command line venvy would reject
     ├── ModelError            the model stack cannot run (exit code 3)
     │   ├── ModelPackageMissingError
@@ -44,6 +45,10 @@ class QueryTooLongError(UsageError):
         )
         self.length = length
         self.limit = limit
+
+
+class ConfigError(UsageError):
+    """A setting of the wrong type or out of range; the message names where it came from."""
 
 
 class InvalidCommandError(UsageError):
