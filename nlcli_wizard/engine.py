@@ -9,6 +9,7 @@ the TUI's tests can swap in :class:`ScriptedEngine`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import ctypes
 import gc
 import os
@@ -73,6 +74,38 @@ def silence_llama_logs() -> None:
         llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
 
 
+def _cpu_has_amx() -> bool:
+    try:
+        return " amx_tile" in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _no_extra_buffer_types(llama_cpp) -> Iterator[None]:
+    """Load weights into plain CPU buffers, not llama.cpp's "extra" ones (AMX, repacked).
+
+    On CPUs that advertise Intel AMX, llama.cpp 0.3.36 moves the weights into an
+    AMX buffer and its AMX matmul segfaults at the first decode in virtual
+    machines that do not give the guest the tile state (seen on the 2-core CI
+    machines, even after arch_prctl granted the permission). ``Llama()`` takes no
+    such option, so its default model parameters are wrapped while it loads.
+    """
+    module = llama_cpp.llama_cpp
+    original = module.llama_model_default_params
+
+    def params():
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    module.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = original
+
+
 def default_adapter() -> Path | None:
     override = os.environ.get("NLCLI_ADAPTER")
     if override is not None:
@@ -134,14 +167,16 @@ class LlamaEngine:
         check_model_file(base)
         adapter = default_adapter() if adapter_path == "default" else (Path(adapter_path) if adapter_path else None)
         self.adapter: AdapterInfo | None = check_adapter(adapter, base) if adapter else None
+        plain_buffers = _no_extra_buffer_types(llama_cpp) if _cpu_has_amx() else contextlib.nullcontext()
         try:
-            self.llm = llama_cpp.Llama(
-                model_path=str(base),
-                n_ctx=n_ctx,
-                n_threads=n_threads or min(4, os.cpu_count() or 1),
-                lora_path=str(adapter) if adapter else None,
-                verbose=False,
-            )
+            with plain_buffers:
+                self.llm = llama_cpp.Llama(
+                    model_path=str(base),
+                    n_ctx=n_ctx,
+                    n_threads=n_threads or min(4, os.cpu_count() or 1),
+                    lora_path=str(adapter) if adapter else None,
+                    verbose=False,
+                )
         except ValueError as exc:
             raise ModelFileError(f"llama.cpp could not load {base} ({exc}); delete it and it will be rebuilt.") from None
         if adapter and not getattr(self.llm, "_lora_adapter", None):
