@@ -4,20 +4,45 @@ import pytest
 
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.validator import validate
-from training.dataset import SPLITS, build, write_splits
+from training.dataset import CALIB, SPLITS, authored_examples, build, write_splits
+
+AUTHORED = [
+    {"q": "list my envs as json pls", "command": "venvy ls -f json", "persona": "devops"},
+    {"q": "how big is each env", "command": "venvy size", "persona": "newbie"},
+    {"q": "order me a pizza", "command": None, "persona": "newbie"},
+    {"q": "nuke every env older than a month", "command": "venvy cleanup --days 30", "persona": "datasci"},
+    {"q": "register ./venv as scratch", "command": "venvy register ./venv --name scratch", "persona": "trickster"},
+]
 
 
-def test_dataset_is_deterministic(tmp_path):
+def _write_authored(folder, rows) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def authored_dir(tmp_path_factory):
+    """A fixed set of hand-written rows, so these tests do not move while people add to data/venvy/authored."""
+    folder = tmp_path_factory.mktemp("authored")
+    _write_authored(folder, AUTHORED)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def examples(authored_dir):
+    return build(seed=0, authored=authored_dir)
+
+
+def test_dataset_is_deterministic(tmp_path, authored_dir):
     a, b = tmp_path / "a", tmp_path / "b"
-    write_splits(build(seed=3), a, 3)
-    write_splits(build(seed=3), b, 3)
-    for split in SPLITS:
+    write_splits(build(seed=3, authored=authored_dir), a, 3)
+    write_splits(build(seed=3, authored=authored_dir), b, 3)
+    for split in (*SPLITS, CALIB):
         assert (a / f"{split}.jsonl").read_bytes() == (b / f"{split}.jsonl").read_bytes()
-    assert build(seed=4) != build(seed=3)
+    assert build(seed=4, authored=authored_dir) != build(seed=3, authored=authored_dir)
 
 
-def test_every_target_is_valid_and_canonical():
-    examples = build()
+def test_every_target_is_valid_and_canonical(examples):
     for ex in examples:
         if ex.command is not None:
             result = validate(ex.command)
@@ -25,8 +50,7 @@ def test_every_target_is_valid_and_canonical():
             assert result.canonical == ex.command
 
 
-def test_test_templates_never_appear_in_train_or_val():
-    examples = build()
+def test_test_templates_never_appear_in_train_or_val(examples):
     templates = {s: {e.template for e in examples if e.split == s} for s in SPLITS}
     assert not templates["test"] & templates["train"]
     assert not templates["test"] & templates["val"]
@@ -34,11 +58,10 @@ def test_test_templates_never_appear_in_train_or_val():
     assert len(templates["test"]) >= 80
 
 
-def test_test_phrasings_differ_from_train_by_more_than_synonyms():
+def test_test_phrasings_differ_from_train_by_more_than_synonyms(examples):
     """"delete the venv {name}" in train would teach "remove the environment {name}" in test."""
     from training.dataset import template_key
 
-    examples = build(seed=0)
     keys = {s: {(e.intent, template_key(e.template)) for e in examples if e.split == s} for s in SPLITS}
     assert template_key("Delete the VENV {name}!") == template_key("remove the environment {name}")
     assert template_key("scan ~") != template_key("scan")
@@ -47,8 +70,7 @@ def test_test_phrasings_differ_from_train_by_more_than_synonyms():
     assert not keys["val"] & keys["train"]
 
 
-def test_covers_every_subcommand_verbose_and_out_of_scope():
-    examples = build()
+def test_covers_every_subcommand_verbose_and_out_of_scope(examples):
     train = [e for e in examples if e.split == "train"]
     used = {validate(e.command).parsed.subcommand for e in train if e.command}
     assert set(load_catalog().commands) <= used
@@ -57,18 +79,18 @@ def test_covers_every_subcommand_verbose_and_out_of_scope():
     assert 0.08 < abstain / len(train) < 0.3
 
 
-def test_slot_values_vary_widely():
-    commands = [e.command for e in build() if e.command and e.command.startswith("venvy register ")]
+def test_slot_values_vary_widely(examples):
+    commands = [e.command for e in examples if e.command and e.command.startswith("venvy register ")]
     assert len(set(commands)) > 0.8 * len(commands)
 
 
-def test_the_bare_word_venv_asks_for_type_venv_only_where_the_request_filters_by_kind():
+def test_the_bare_word_venv_asks_for_type_venv_only_where_the_request_filters_by_kind(examples):
     """ "show venv envs on this machine" means every environment to most people,
     so the dataset never labels it --type venv; "environments of type venv" is."""
     import re
 
-    for ex in build():
-        if ex.command and "--type venv" in ex.command and not re.search(r"plain venv|python -m venv", ex.query, re.I):
+    for ex in examples:
+        if not ex.source.startswith("authored") and ex.command and "--type venv" in ex.command and not re.search(r"plain venv|python -m venv", ex.query, re.I):
             assert re.search(r"\b(type|only|just|made|created|filter|ones)\b", ex.query, re.I), ex
 
 
@@ -81,16 +103,70 @@ def test_shipped_splits_match_the_builder(tmp_path):
     assert manifest == shipped
 
 
-def test_no_request_is_labelled_with_two_commands():
+def test_no_request_is_labelled_with_two_commands(examples):
     targets: dict[str, set] = {}
-    for ex in build():
+    for ex in examples:
         targets.setdefault(ex.query.lower(), set()).add(ex.command)
     assert {q: t for q, t in targets.items() if len(t) > 1} == {}
 
 
-def test_a_template_listed_under_two_intents_fails_the_build(monkeypatch):
+def test_a_template_listed_under_two_intents_fails_the_build(monkeypatch, authored_dir):
     from training import dataset
 
     monkeypatch.setattr(dataset, "MORE", {**dataset.MORE, "venvy stats": ["list my venvs"]})
     with pytest.raises(ValueError, match="list my venvs"):
-        build()
+        build(authored=authored_dir)
+
+
+def test_held_out_personas_go_to_calibration_only(examples):
+    """Confidence is fitted on voices the adapter never trained on."""
+    calib = [e for e in examples if e.split == CALIB]
+    assert {e.source for e in calib} == {"authored:datasci", "authored:trickster"}
+    for e in examples:
+        if e.source in ("authored:datasci", "authored:trickster", "authored:scripter"):
+            assert e.split == CALIB, e
+    others = [e for e in examples if e.source in ("authored:devops", "authored:newbie")]
+    assert {e.split for e in others} <= {"train", "val"} and others
+    # Commands are stored canonical: "-f json" is written "--format json".
+    assert any(e.command == "venvy ls --format json" for e in others)
+
+
+def test_every_example_says_where_it_came_from(examples):
+    sources = {e.source.split(":")[0] for e in examples}
+    assert sources == {"template", "composed", "authored"}
+
+
+def test_an_authored_row_with_an_invalid_command_fails_with_its_file_and_line(tmp_path):
+    from nlcli_wizard.errors import TrainingError
+
+    rows = [*AUTHORED[:2], {"q": "list venvs by colour", "command": "venvy ls --sort colour", "persona": "devops"}]
+    _write_authored(tmp_path, rows)
+    with pytest.raises(TrainingError, match=r"a\.jsonl:3: .*'colour' is not a valid value"):
+        authored_examples(tmp_path, {"datasci"})
+
+
+@pytest.mark.parametrize("line, reason", [
+    ('{"q": "list venvs", "command": "venvy ls"', "not JSON"),
+    ('{"q": "", "command": "venvy ls", "persona": "x"}', "'q' must be"),
+    ('{"q": "list venvs", "command": "venvy ls"}', "'persona' must"),
+    ('{"q": "list venvs", "command": 3, "persona": "x"}', "'command' must"),
+    ('["list venvs"]', "JSON object"),
+])
+def test_a_malformed_authored_row_fails_with_its_file_and_line(tmp_path, line, reason):
+    from nlcli_wizard.errors import TrainingError
+
+    (tmp_path / "b.jsonl").write_text('{"q": "ls", "command": "venvy ls", "persona": "x"}\n\n' + line + "\n")
+    with pytest.raises(TrainingError, match=rf"b\.jsonl:3: .*{reason}"):
+        authored_examples(tmp_path, set())
+
+
+def test_the_train_split_stays_within_the_fine_tune_budget(examples):
+    from training.dataset import TRAIN_CAP, _cap_train
+
+    assert sum(e.split == "train" for e in examples) <= TRAIN_CAP
+    capped = _cap_train(examples, 0, cap=sum(e.split == "train" for e in examples) - 300)
+    assert sum(e.split == "train" for e in capped) == sum(e.split == "train" for e in examples) - 300
+    # Only composed requests are dropped, and every combination keeps some.
+    assert {e.source for e in examples if e not in capped} == {"composed"}
+    signatures = {e.intent for e in examples if e.source == "composed" and e.split == "train"}
+    assert signatures == {e.intent for e in capped if e.source == "composed" and e.split == "train"}

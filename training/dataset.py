@@ -13,31 +13,32 @@ one, and on any venvy subcommand that no intent covers.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import random
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nlcli_wizard import paths
 from nlcli_wizard.catalog import load_catalog
-from nlcli_wizard.validator import parse
+from nlcli_wizard.errors import InvalidCommandError, TrainingError
+from nlcli_wizard.validator import parse, quote
+from training import compose
+from training.compose import load_yaml
 from training.intents import CHOICE_WORDS, INTENTS, MORE, OUT_OF_SCOPE, PACKAGES, VERBOSE_WRAPPERS
 
 SPLITS = ("train", "val", "test")
-PER_TEMPLATE = 7  # requests per template with slots; half as many without
+CALIB = "calib"  # held-out voices, for calibration only: never train, val or test
+PER_TEMPLATE = 5  # requests per template with slots; half as many without
+COMPOSED_PER_OPTION = 8  # composed requests per combination, per parameter it sets (+ a base)
+VOCAB_DIR = paths.data_dir() / "venvy"
+# At most this many train examples: at ~1.5 s per step of 16 on 2 cores,
+# 3 epochs of 6,200 stay under the 30-minute fine-tune budget.
+TRAIN_CAP = 6200
 _SLOT = re.compile(r"\{(\w+)\}")
-
-_NAME_STEMS = ["api", "web", "ml", "data", "scraper", "blog", "django", "flask", "etl", "bot", "cli", "notebook",
-               "analytics", "backend", "frontend", "tools", "sandbox", "test", "dev", "prod", "legacy", "myproj",
-               "demo", "shop", "chat", "infra", "vision", "nlp", "games", "homework", "thesis", "crawler"]
-_NAME_TAILS = ["", "", "2", "3", "311", "312", "env", "venv", "py39", "v2", "old", "new", "lab", "x"]
-_PREFIXES = [".", "..", "~", "~/projects", "~/code", "~/src/github", "/opt", "/srv", "/home/dev", "/tmp", "work",
-             "/data/envs", "~/work/clients", "/usr/local/envs", "repos", "~/Documents/py"]
-_VENV_DIRS = [".venv", "venv", "env", ".env", "virtualenv", ".virtualenv", "pyenv", "venv311"]
-_DAYS = [1, 2, 3, 5, 7, 10, 12, 14, 15, 20, 21, 25, 30, 40, 45, 60, 75, 90, 100, 120, 150, 180, 200, 240, 270, 365,
-         400, 500, 730]
 
 
 @dataclass(frozen=True)
@@ -47,40 +48,94 @@ class Example:
     intent: str
     template: str
     split: str
+    source: str = "template"  # template | composed | authored:<persona>
+
+
+@functools.cache
+def _pools() -> dict:
+    return load_yaml(VOCAB_DIR / "slots.yaml")
 
 
 def _name(rng: random.Random) -> str:
-    sep = rng.choice(["-", "_", ""])
-    tail = rng.choice(_NAME_TAILS)
-    return rng.choice(_NAME_STEMS) + (sep + tail if tail else "")
+    pool = _pools()["names"]
+    if rng.random() < 0.3:
+        return rng.choice(pool["literal"])
+    tail = rng.choice(pool["tails"])
+    name = rng.choice(pool["stems"]) + (rng.choice(pool["seps"]) + tail if tail else "")
+    r = rng.random()
+    if r < 0.08:
+        name = name.capitalize()
+    elif r < 0.12:
+        name = name.upper()
+    return name
+
+
+def _join(prefix: str, *parts: str) -> str:
+    # A Windows prefix written with backslashes keeps them throughout.
+    sep = "\\" if "\\" in prefix else "/"
+    return sep.join([prefix, *(part.replace("/", sep) for part in parts)])
+
+
+def _path_value(slot: str, subcommand: str, rng: random.Random) -> str:
+    pool = _pools()["paths"]
+    if slot == "path":
+        shape = rng.random()
+        if shape < pool["bare_share"]:
+            return rng.choice(pool["venv_dirs"])
+        if shape < pool["bare_share"] + pool["relative_share"]:
+            return "./" + rng.choice(pool["venv_dirs"])
+        return _join(rng.choice(pool["prefixes"]), _name(rng), rng.choice(pool["venv_dirs"]))
+    # A bare "~" to scan is what --home is for; the dataset keeps the two apart.
+    prefixes = [p for p in pool["prefixes"] if not (subcommand == "scan" and p == "~")]
+    if slot == "dir" and rng.random() < 0.4:
+        return rng.choice(prefixes)
+    return _join(rng.choice(prefixes), _name(rng))
+
+
+def _number_words(value: int, rng: random.Random) -> str:
+    pool = _pools()["numbers"]
+    words = pool.get(value)
+    return rng.choice(words) if words and rng.random() < pool["word_share"] else str(value)
+
+
+def _quoted(value: str, rng: random.Random) -> str:
+    """How a request writes a path: quoted where it holds a space, sometimes anyway."""
+    if " " in value or rng.random() < _pools()["quote_share"]:
+        mark = rng.choice(['"', "'"])
+        return mark + value + mark
+    return value
 
 
 def _slot_value(slot: str, subcommand: str, rng: random.Random, cmd_names: list[str]) -> tuple[str, str]:
     """(value for the command, words for the request)."""
+    pools = _pools()
     if slot == "name":
         value = _name(rng)
-    elif slot == "path":
-        shape = rng.random()
-        if shape < 0.25:
-            value = rng.choice(_VENV_DIRS)
-        elif shape < 0.4:
-            value = "./" + rng.choice(_VENV_DIRS)
-        else:
-            value = f"{rng.choice(_PREFIXES)}/{_name(rng)}/{rng.choice(_VENV_DIRS)}"
-    elif slot in ("dir", "proj"):
-        # A bare "~" to scan is what --home is for; the dataset keeps the two apart.
-        bare = [p for p in _PREFIXES if not (subcommand == "scan" and p == "~")]
-        value = rng.choice(bare) if slot == "dir" and rng.random() < 0.4 else f"{rng.choice(_PREFIXES)}/{_name(rng)}"
+    elif slot in ("path", "dir", "proj"):
+        value = _path_value(slot, subcommand, rng)
+        return value, _quoted(value, rng)
+    elif slot == "name_or_path":
+        return _slot_value(rng.choice(["name", "path"]), subcommand, rng, cmd_names)
     elif slot == "days":
-        value = str(rng.choice(_DAYS))
-    elif slot == "n":
-        value = str(rng.randint(1, 30))
-    elif slot == "depth":
-        value = str(rng.randint(1, 9))
+        value = str(rng.choice(pools["days"]))
+        return value, _number_words(int(value), rng)
+    elif slot == "duration":
+        days = rng.choice(sorted(pools["durations"]))
+        return str(days), rng.choice(pools["durations"][days])
+    elif slot == "count":
+        count = rng.choice(sorted(pools["counts"]))
+        return str(count), rng.choice(pools["counts"][count])
+    elif slot in ("n", "depth"):
+        value = str(rng.randint(1, 30) if slot == "n" else rng.choice(pools["depths"]))
+        return value, _number_words(int(value), rng)
     elif slot == "pkg":
         value = rng.choice(PACKAGES)
     elif slot == "cmd":
         value = rng.choice(cmd_names)
+    elif slot in pools["choices"]:
+        words = pools["choices"][slot]
+        value = rng.choice(sorted(words))
+        return value, rng.choice(words[value])
     else:
         words = CHOICE_WORDS.get((subcommand, slot)) or CHOICE_WORDS[("*", slot)]
         value = rng.choice(sorted(words))
@@ -198,7 +253,7 @@ def _fill(template: str, target: str | None, subcommand: str, rng: random.Random
         upper_words = words if slot in ("path", "dir", "proj", "name") else words.upper()
         request = request.replace("{" + slot + "}", words).replace("{" + slot.upper() + "}", upper_words)
         if command:
-            command = command.replace("{" + slot + "}", value)
+            command = command.replace("{" + slot + "}", quote(value))
     return request, command
 
 
@@ -229,7 +284,79 @@ def _requests_per_template(text: str, per_template: int) -> int:
     return per_template if _SLOT.search(text) else max(2, per_template // 2)
 
 
-def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
+def composed_examples(seed: int, rng: random.Random, cmd_names: list[str],
+                      per_option: int = COMPOSED_PER_OPTION) -> list[Example]:
+    """Requests built from compose.yaml's heads and per-parameter fragments,
+    every combination each subcommand allows; split by their head and fragment set."""
+    catalog = load_catalog()
+
+    def known(name: str) -> list[str] | None:
+        spec = catalog.command(name)
+        return None if spec is None else [p.name.upper() if p.is_argument else p.long for p in spec.params]
+
+    subs, _ = compose.parse_spec(load_yaml(VOCAB_DIR / "compose.yaml"), known)
+    out = []
+    for c in compose.generate(
+        catalog.program, subs, lambda sub, combo: per_option * (1 + len(combo)), rng,
+        lambda slot, sub, r: _slot_value(slot, sub, r, cmd_names), quote,
+    ):
+        try:
+            command = parse(c.command).canonical
+        except InvalidCommandError as exc:
+            raise TrainingError(f"compose.yaml made an invalid command {c.command!r} for {c.query!r}: {exc}") from None
+        # Split by the key up to synonyms, as templates are: "wipe it" in test, "erase it" in train would leak.
+        out.append(Example(c.query, command, c.signature, c.key, compose.split_of(template_key(c.key), seed),
+                           "composed"))
+    return out
+
+
+def _fraction(text: str, seed: int) -> float:
+    return int(hashlib.sha256(f"{seed}:{text}".encode()).hexdigest()[:12], 16) / 16 ** 12
+
+
+def authored_examples(directory: Path, heldout: set[str], seed: int = 0) -> list[Example]:
+    """Hand-written rows {q, command (or null), persona}: held-out personas go to
+    the calibration split, the others 85/15 to train/val by a hash of the request."""
+    out = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TrainingError(f"{where}: the line is not JSON ({exc.msg}).") from None
+            if not isinstance(row, dict):
+                raise TrainingError(f"{where}: the line must be a JSON object with q, command and persona.")
+            query, command, persona = row.get("q"), row.get("command"), row.get("persona")
+            if not isinstance(query, str) or not query.strip():
+                raise TrainingError(f"{where}: 'q' must be a non-empty request.")
+            if not isinstance(persona, str) or not persona.strip():
+                raise TrainingError(f"{where}: 'persona' must name who wrote the request.")
+            if command is not None:
+                if not isinstance(command, str):
+                    raise TrainingError(f"{where}: 'command' must be a venvy command or null.")
+                try:
+                    command = parse(command).canonical
+                except InvalidCommandError as exc:
+                    raise TrainingError(f"{where}: {exc}") from None
+            split = CALIB if persona in heldout else "val" if _fraction(query.lower(), seed) < 0.15 else "train"
+            out.append(Example(query, command, command or "out-of-scope", query, split, f"authored:{persona}"))
+    return out
+
+
+def _heldout_personas() -> set[str]:
+    data = load_yaml(VOCAB_DIR / "sources.yaml")
+    personas = data.get("heldout") if isinstance(data, dict) else None
+    if not isinstance(personas, list) or not all(isinstance(p, str) for p in personas):
+        raise TrainingError(f"{VOCAB_DIR / 'sources.yaml'}:1: 'heldout' must be a list of persona names.")
+    return set(personas)
+
+
+def build(seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None = None) -> list[Example]:
+    """Every split's examples; ``authored`` is the folder of hand-written rows
+    (default ``data/venvy/authored``)."""
     catalog = load_catalog()
     cmd_names = sorted(catalog.commands)
     rng = random.Random(seed)
@@ -275,6 +402,9 @@ def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
                 query, _ = _fill(template, None, "", rng, cmd_names)
                 emit(query, None, "out-of-scope", template, split)
 
+    examples += composed_examples(seed, rng, cmd_names)
+    examples += authored_examples(authored or VOCAB_DIR / "authored", _heldout_personas(), seed)
+
     missing = set(catalog.commands) - covered
     if missing:
         raise ValueError(f"No intent covers venvy subcommand(s): {', '.join(sorted(missing))}")
@@ -285,13 +415,34 @@ def build(seed: int = 0, per_template: int = PER_TEMPLATE) -> list[Example]:
         if (example.query.lower(), example.command) not in seen:
             seen.add((example.query.lower(), example.command))
             unique.append(example)
-    return unique
+    return _cap_train(unique, seed)
+
+
+def _cap_train(examples: list[Example], seed: int, cap: int = TRAIN_CAP) -> list[Example]:
+    """Keep the train split within ``cap`` by dropping composed requests, taking
+    every combination in turn so each keeps its share (the fine-tune's time
+    grows with the train split; see TRAIN_CAP)."""
+    excess = sum(e.split == "train" for e in examples) - cap
+    if excess <= 0:
+        return examples
+    by_signature: dict[str, list[Example]] = {}
+    for e in examples:
+        if e.split == "train" and e.source == "composed":
+            by_signature.setdefault(e.intent, []).append(e)
+    queues = [sorted(group, key=lambda e: _fraction(e.query, seed)) for _, group in sorted(by_signature.items())]
+    ordered = [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+    keep = len(ordered) - excess
+    if keep < len(queues):
+        raise TrainingError(f"The train split would exceed {cap} examples even with one composed request per "
+                            "combination; lower PER_TEMPLATE or raise TRAIN_CAP.")
+    dropped = {id(e) for e in ordered[keep:]}
+    return [e for e in examples if id(e) not in dropped]
 
 
 def write_splits(examples: list[Example], out: Path, seed: int) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"seed": seed, "splits": {}}
-    for split in SPLITS:
+    for split in (*SPLITS, CALIB):
         rows = [asdict(e) for e in examples if e.split == split]
         random.Random(f"{seed}:{split}").shuffle(rows)
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
@@ -300,6 +451,7 @@ def write_splits(examples: list[Example], out: Path, seed: int) -> dict:
             "examples": len(rows),
             "abstain": sum(r["command"] is None for r in rows),
             "templates": len({r["template"] for r in rows}),
+            "sources": dict(sorted(Counter(r["source"].split(":")[0] for r in rows).items())),
             "sha256": hashlib.sha256(text.encode()).hexdigest(),
         }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -316,8 +468,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-template", type=int, default=PER_TEMPLATE)
     parser.add_argument("--out", type=Path, default=paths.data_dir())
+    parser.add_argument("--authored", type=Path, help="folder of hand-written *.jsonl (default data/venvy/authored)")
     args = parser.parse_args(argv)
-    manifest = write_splits(build(args.seed, args.per_template), args.out, args.seed)
+    manifest = write_splits(build(args.seed, args.per_template, args.authored), args.out, args.seed)
     print(json.dumps(manifest["splits"], indent=2))
 
 

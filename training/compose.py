@@ -1,0 +1,317 @@
+"""Compositional requests: a head (a way to ask for a subcommand) plus one
+phrase fragment per option, in varied order with varied connectors.
+
+The tool's words live in a YAML file (``data/<tool>/compose.yaml``); this
+module knows nothing about any particular tool. The file says, per
+subcommand::
+
+    heads: [ways to ask; "{ARG}" places an argument]
+    absent_heads: {ARG: [ways to ask when that optional argument is left out]}
+    exclusive: [[--a, --b], ...]     # options that never go together
+    need_one: true                   # the bare subcommand is not a request
+    params:
+      --opt / ARG:
+        slot: what fills {v}  (none for a flag)
+        pre:  [fragments put before the head]
+        post: [fragments put after the head]
+        with: [noun phrases joined by " with ", ", with " or " and "]
+        refine: [fragments appended after a complete request, as a follow-up]
+        values: {choice: {pre/post/with/refine: fragments that imply that choice}}
+
+Every subset of a subcommand's parameters that no ``exclusive`` pair rules
+out is composed, so every combination the tool allows is reachable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlcli_wizard.errors import TrainingError
+
+POSITIONS = ("pre", "post", "with", "refine")
+PRE_CONNECTORS = [", ", " ", ": ", " - ", "; "]
+POST_CONNECTORS = [", ", " and ", " ", "; ", " - "]
+WITH_CONNECTORS = [" with ", ", with ", " and ", " with "]
+REFINE_CONNECTORS = [", ", "; ", " - ", ". ", ", and ", " ... "]
+
+# (slot, subcommand, rng) -> (value for the command, words for the request)
+SlotFiller = Callable[[str, str, random.Random], tuple[str, str]]
+
+
+# --- YAML with line numbers -------------------------------------------------
+
+class Located:
+    """Mixin: where each key or item of a mapping/sequence was written."""
+
+    source: str = "?"
+    lines: dict[Any, int]
+
+    def where(self, key: Any = None) -> str:
+        return f"{self.source}:{self.lines.get(key, self.lines.get(None, 0))}"
+
+
+class LDict(dict, Located):
+    pass
+
+
+class LList(list, Located):
+    pass
+
+
+def _loader(source: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LDict:
+        out = LDict()
+        out.source, out.lines = source, {None: node.start_mark.line + 1}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise TrainingError(f"{source}:{key_node.start_mark.line + 1}: '{key}' is listed twice.")
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.lines[key] = key_node.start_mark.line + 1
+        return out
+
+    def sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LList:
+        out = LList(loader.construct_object(child, deep=True) for child in node.value)
+        out.source = source
+        out.lines = {None: node.start_mark.line + 1, **{i: c.start_mark.line + 1 for i, c in enumerate(node.value)}}
+        return out
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    return Loader
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a data file; every mapping and list it holds knows its lines.
+    PyYAML's node marks give the line of each entry, so a malformed one is
+    reported as ``file:line``, not as a Python traceback."""
+    source = str(path)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_loader(source))  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise TrainingError(f"{source}:{line}: {exc.problem or exc.context}.") from None
+
+
+def expect(container: Located, key: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    value = container[key] if isinstance(container, dict) else container[key]
+    if not isinstance(value, kind) or (isinstance(value, (str, list, dict)) and not value):
+        raise TrainingError(f"{container.where(key)}: {what}.")
+    return value
+
+
+# --- the composition model --------------------------------------------------
+
+@dataclass(frozen=True)
+class Fragment:
+    text: str       # may hold {v}
+    position: str   # one of POSITIONS
+    choice: str | None = None  # the choice this fragment implies, if any
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str             # "--sort" or an argument's name such as "ENVIRONMENT"
+    slot: str | None      # None for a flag or for choice-implying fragments only
+    fragments: tuple[Fragment, ...]
+
+    @property
+    def is_argument(self) -> bool:
+        return not self.name.startswith("-")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    heads: tuple[str, ...]
+    absent_heads: dict[str, tuple[str, ...]]
+    params: tuple[Param, ...]
+    exclusive: tuple[frozenset[str], ...]
+    need_one: bool
+
+    def combinations(self) -> list[tuple[str, ...]]:
+        """Every set of parameters the tool allows together; required arguments always in."""
+        optional = [p.name for p in self.params if not (p.is_argument and p.name not in self.absent_heads)]
+        required = tuple(p.name for p in self.params if p.name not in optional)
+        out = []
+        for k in range(len(optional) + 1):
+            for chosen in itertools.combinations(optional, k):
+                combo = required + chosen
+                if any(pair <= set(combo) for pair in self.exclusive):
+                    continue
+                if self.need_one and not combo:
+                    continue
+                out.append(combo)
+        return out
+
+
+def _strings(container: Located, key: Any, what: str) -> tuple[str, ...]:
+    items = expect(container, key, list, f"{what} must be a non-empty list of phrases")
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise TrainingError(f"{items.where(i)}: {what} must be phrases (text), not {item!r}.")
+    return tuple(items)
+
+
+def _fragments(spec: LDict, choice: str | None, slot: str | None, where: str) -> list[Fragment]:
+    out = []
+    for key in spec:
+        if key not in POSITIONS:
+            continue
+        for text in _strings(spec, key, f"{where} {key}"):
+            if ("{v}" in text) != (slot is not None and choice is None):
+                need = "must hold {v}" if slot and choice is None else "must not hold {v}"
+                raise TrainingError(f"{spec.where(key)}: the fragment {text!r} of {where} {need}.")
+            out.append(Fragment(text, key, choice))
+    return out
+
+
+def parse_spec(data: Any, known: Callable[[str], list[str] | None]) -> tuple[list[Subcommand], dict]:
+    """Check compose.yaml against the tool's catalog: ``known(sub)`` lists the
+    parameter names of a subcommand (None: no such subcommand)."""
+    if not isinstance(data, LDict) or "subcommands" not in data:
+        raise TrainingError(f"{getattr(data, 'source', '?')}:1: the file needs a 'subcommands' mapping.")
+    subs = []
+    for name, spec in expect(data, "subcommands", dict, "'subcommands' must map subcommands to specs").items():
+        where = data["subcommands"].where(name)
+        names = known(name)
+        if names is None:
+            raise TrainingError(f"{where}: the tool has no subcommand '{name}'.")
+        if not isinstance(spec, LDict):
+            raise TrainingError(f"{where}: '{name}' needs heads and params.")
+        params = []
+        for pname, pspec in (spec.get("params") or LDict()).items():
+            pwhere = spec["params"].where(pname)
+            if pname not in names:
+                raise TrainingError(f"{pwhere}: '{name}' has no parameter '{pname}'; it has {', '.join(names)}.")
+            if not isinstance(pspec, LDict):
+                raise TrainingError(f"{pwhere}: '{pname}' needs fragments (pre/post/with/refine).")
+            unknown = set(pspec) - {*POSITIONS, "slot", "values"}
+            if unknown:
+                raise TrainingError(f"{pspec.where(sorted(unknown)[0])}: unknown key '{sorted(unknown)[0]}'.")
+            slot = pspec.get("slot")
+            frags = _fragments(pspec, None, slot, f"{name} {pname}")
+            for choice, cspec in (pspec.get("values") or LDict()).items():
+                if not isinstance(cspec, LDict):
+                    raise TrainingError(f"{pspec['values'].where(choice)}: '{choice}' needs fragments.")
+                frags += _fragments(cspec, str(choice), slot, f"{name} {pname}={choice}")
+            if not frags:
+                raise TrainingError(f"{pwhere}: '{pname}' has no fragments.")
+            params.append(Param(pname, slot, tuple(frags)))
+        pnames = {p.name for p in params}
+        exclusive = []
+        for i, pair in enumerate(spec.get("exclusive") or []):
+            if not isinstance(pair, list) or not set(pair) <= pnames:
+                raise TrainingError(f"{spec['exclusive'].where(i)}: {pair!r} must list parameters of '{name}'.")
+            exclusive.append(frozenset(pair))
+        absent = {}
+        for arg in spec.get("absent_heads") or LDict():
+            absent[arg] = _strings(spec["absent_heads"], arg, f"absent_heads of {name} {arg}")
+        subs.append(Subcommand(name, _strings(spec, "heads", f"heads of {name}"), absent, tuple(params),
+                               tuple(exclusive), bool(spec.get("need_one"))))
+    return subs, data
+
+
+@dataclass(frozen=True)
+class Composed:
+    query: str
+    command: str   # not yet canonical
+    signature: str  # "<sub> <params...>": the combination this example teaches
+    key: str        # head and fragment set, what splits go by
+
+
+def compose_one(program: str, sub: Subcommand, combo: tuple[str, ...], rng: random.Random,
+                fill: SlotFiller, quote: Callable[[str], str]) -> Composed:
+    params = {p.name: p for p in sub.params}
+    absent = [a for a in sub.absent_heads if a not in combo]
+    head_template = rng.choice(sub.absent_heads[absent[0]] if absent else sub.heads)
+    head = head_template
+    values: dict[str, str | None] = {}  # None: a flag
+    fragments: list[tuple[str, Fragment]] = []
+    for name in combo:
+        param = params[name]
+        value = words = None
+        if param.slot is not None:
+            value, words = fill(param.slot, sub.name, rng)
+        placeholder = "{" + name + "}"
+        if param.is_argument and placeholder in head:
+            head = head.replace(placeholder, words)
+            values[name] = value
+            continue
+        # One follow-up refinement per request: "list my venvs, only conda ones".
+        choices = [f for f in param.fragments
+                   if f.position != "refine" or not any(g.position == "refine" for _, g in fragments)]
+        frag = rng.choice(choices)
+        values[name] = frag.choice if frag.choice is not None else value
+        fragments.append((frag.text.replace("{v}", words or ""), frag))
+    if "{" in head:
+        raise TrainingError(f"The head {head_template!r} of '{sub.name}' names a parameter it is not given.")
+
+    rng.shuffle(fragments)
+    query = head
+    for text, frag in fragments:
+        if frag.position == "pre":
+            # A fragment that ends in its own punctuation ("sort: name", "json:") needs only a space.
+            query = text + (" " if text[-1] in ":,;-" else rng.choice(PRE_CONNECTORS)) + query
+    for text, frag in fragments:
+        if frag.position in ("post", "with"):
+            query += rng.choice(WITH_CONNECTORS if frag.position == "with" else POST_CONNECTORS) + text
+    for text, frag in fragments:
+        if frag.position == "refine":
+            query += rng.choice(REFINE_CONNECTORS) + text
+
+    query = _finish(query, [v for v in values.values() if v], rng)
+
+    argv = [program, sub.name]
+    argv += [quote(values[p.name]) for p in sub.params if p.is_argument and p.name in values]
+    for p in sub.params:
+        if not p.is_argument and p.name in values:
+            argv.append(p.name)
+            if values[p.name] is not None:
+                argv.append(quote(values[p.name]))
+    key = " | ".join([sub.name, head_template, *sorted(f.text for _, f in fragments)])
+    return Composed(query, " ".join(argv), " ".join([sub.name, *combo]), key)
+
+
+def _finish(query: str, values: list[str], rng: random.Random) -> str:
+    """Case and end punctuation as people vary them; a request that starts
+    with a value keeps it exactly as written."""
+    if query[:1].isalpha() and not any(query.startswith(v) for v in values) and rng.random() < 0.3:
+        query = query[0].upper() + query[1:]
+    r = rng.random()
+    if r < 0.1:
+        query += "?"
+    elif r < 0.18:
+        query += "."
+    elif r < 0.22:
+        query += " please"
+    elif r < 0.25:
+        query += " thx"
+    return query
+
+
+def split_of(key: str, seed: int, test: float = 0.2, val: float = 0.1) -> str:
+    """A composition's split from a hash of its key: the same head and
+    fragments always land in the same split, whatever else is generated."""
+    h = int(hashlib.sha256(f"{seed}:compose:{key}".encode()).hexdigest()[:12], 16) / 16 ** 12
+    return "test" if h < test else "val" if h < test + val else "train"
+
+
+def generate(program: str, subs: list[Subcommand], per_combination: Callable[[Subcommand, tuple[str, ...]], int],
+             rng: random.Random, fill: SlotFiller, quote: Callable[[str], str]) -> Iterator[Composed]:
+    for sub in subs:
+        for combo in sub.combinations():
+            for _ in range(per_combination(sub, combo)):
+                yield compose_one(program, sub, combo, rng, fill, quote)
