@@ -127,3 +127,12 @@ class Wizard:
                 handle.write(one_line + "\n")
         except OSError:
             pass  # history is a convenience; losing it must not interrupt the user
+        """Keep a request the translator would accept; a rejected one (empty, too long) is not kept,
+        so up-arrow never brings back 20 kB of pasted text."""
+        from nlcli_wizard.errors import UsageError
+        from nlcli_wizard.prompt import normalize_query
+
+        try:
+            normalize_query(query)
+        except UsageError:
+            return
