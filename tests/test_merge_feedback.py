@@ -1,6 +1,10 @@
 import json
 
+import pytest
+
+from nlcli_wizard.errors import UsageError
 from nlcli_wizard.feedback import FeedbackRecord, append
+from training import merge_feedback
 from training.merge_feedback import merge
 
 
@@ -42,9 +46,10 @@ def test_merge_adds_weighted_validated_corrections_and_skips_junk(tmp_path):
     assert by_query["edited then copied"] == ["venvy ls --sort size"]
     assert "bad fix" not in by_query and "ran badly" not in by_query and "no fix given" not in by_query
     assert by_query["list my venvs"] == ["venvy ls"]
-    assert report["malformed_skipped"] == 3
-    assert report["invalid_correction"] == 1
-    assert report["flag_without_correction"] == 1
+    assert report["skipped_by_reason"] == {"malformed_json": 1, "not_a_v1_record": 1, "missing_predicted": 1,
+                                           "invalid_correction": 1, "flag_without_correction": 1,
+                                           "not_a_training_signal": 1}
+    assert report["skipped"] == 6 and report["lines_read"] == 11 and report["superseded"] == 1
     assert report["corrections"] == 2 and report["confirmations"] == 2
     assert report["train_examples_replaced"] == 1
     json.dumps(report)
@@ -54,3 +59,53 @@ def test_missing_feedback_file_merges_nothing(tmp_path):
     train = [{"query": "q", "command": "venvy ls", "intent": "x", "template": "x", "split": "train"}]
     merged, report = merge(train, tmp_path / "none.jsonl")
     assert merged == train and report["examples_added"] == 0
+
+
+def test_no_record_stops_the_merge_and_each_skip_has_its_reason(tmp_path, monkeypatch):
+    path = tmp_path / "fb.jsonl"
+    good = _rec("biggest envs", corrected="venvy size -n 3")
+    _write(path, [
+        _rec("list my venvs " * 43, corrected="venvy ls"),             # 602 characters: the prompt refuses it
+        _rec("\u200b\u200d\u2060", corrected="venvy ls"),                # zero-width only: empty to the prompt
+        _rec("\x00\x1b\x07\x85", verdict="copied", predicted="venvy stats"),  # control characters only
+        _rec("refused by a newer prompt rule", corrected="venvy ls"),
+        good,
+    ], junk=[good.to_line().strip().replace('"venvy size -n 3"', "123"),   # "corrected": 123
+             good.to_line().strip().replace('"exit_code": null', '"exit_code": "0"')])
+    real = merge_feedback.normalize_query
+
+    def prompt_rule(query):
+        if query.startswith("refused"):
+            raise UsageError("The request is refused by a rule this test adds.")
+        return real(query)
+
+    monkeypatch.setattr(merge_feedback, "normalize_query", prompt_rule)
+    train = [{"query": "x" * 700, "command": "venvy ls", "intent": "x", "template": "x", "split": "train"}]
+    merged, report = merge(train, path, weight=2)
+    assert merged == train + [{"query": "biggest envs", "command": "venvy size --top 3", "intent": "feedback",
+                               "template": "feedback", "split": "train"}] * 2
+    assert report["skipped_by_reason"] == {"query_too_long": 1, "empty_query": 2, "query_rejected": 1,
+                                           "bad_corrected": 1, "bad_exit_code": 1}
+    assert report["skipped"] == 6 and report["corrections"] == 1
+    json.dumps(report)
+
+
+@pytest.mark.parametrize("weight", [1, 3])
+def test_corrections_stay_corrections_whatever_the_weight(tmp_path, weight):
+    path = tmp_path / "fb.jsonl"
+    _write(path, [
+        _rec("biggest envs", corrected="venvy size -n 3"),
+        _rec("biggest envs", verdict="copied", predicted="venvy size"),   # later, but only a confirmation
+        _rec("show stats", verdict="executed", predicted="venvy stats", exit_code=0),
+    ])
+    merged, report = merge([], path, weight=weight)
+    assert [e["command"] for e in merged if e["query"] == "biggest envs"] == ["venvy size --top 3"] * weight
+    assert [e["command"] for e in merged if e["query"] == "show stats"] == ["venvy stats"]
+    assert report["corrections"] == 1 and report["confirmations"] == 1
+
+
+def test_weight_below_one_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        merge_feedback.main(["--weight", "0", "--feedback", str(tmp_path / "fb.jsonl"), "--train",
+                             str(tmp_path / "t.jsonl"), "--out", str(tmp_path / "out.jsonl")])
+    assert done.value.code == 2 and "--weight must be at least 1" in capsys.readouterr().err

@@ -8,7 +8,9 @@ Corrections (verdict ``wrong`` with a corrected command, or ``NONE`` for
 request (the newest wins) and repeated ``--weight`` times so a handful of
 them move a model trained on thousands of examples. Commands the user ran
 successfully or copied count once as confirmations. Train examples for the
-same request are replaced. Malformed lines are counted and skipped.
+same request are replaced. No line stops the merge: malformed lines, requests
+the prompt refuses (empty, too long) and records that teach nothing are
+skipped, and the report counts them by reason.
 """
 
 from __future__ import annotations
@@ -19,73 +21,94 @@ from collections import Counter
 from pathlib import Path
 
 from nlcli_wizard import feedback, paths
-from nlcli_wizard.errors import UsageError
+from nlcli_wizard.errors import EmptyQueryError, QueryTooLongError, UsageError
 from nlcli_wizard.prompt import ABSTAIN, normalize_query
 from nlcli_wizard.validator import validate
 
+_QUERY_REJECTED = {EmptyQueryError: "empty_query", QueryTooLongError: "query_too_long"}
+
 
 def _key(query: str) -> str:
+    """The request as the prompt sees it, case-folded; UsageError where the prompt would refuse it."""
     return normalize_query(query).lower()
 
 
 def feedback_examples(records: list[feedback.FeedbackRecord], weight: int) -> tuple[list[dict], Counter]:
+    """Train examples from feedback, and counts: corrections, confirmations, superseded, skip reasons.
+
+    A record never stops the merge: one that cannot teach anything is counted under ``skipped_<reason>``.
+    """
     counts: Counter = Counter()
-    latest: dict[str, tuple[str | None, int]] = {}
+    # key -> (request, command or None for NONE, is_correction); the kind is kept apart from the weight,
+    # so --weight 1 still tells a correction from a confirmation.
+    latest: dict[str, tuple[str, str | None, bool]] = {}
     for record in records:  # in file order, so the newest verdict wins
         try:
             key = _key(record.query)
-        except UsageError:
-            counts["invalid_query"] += 1
+        except UsageError as exc:
+            counts["skipped_" + _QUERY_REJECTED.get(type(exc), "query_rejected")] += 1
             continue
         if record.verdict == "wrong":
-            if not record.corrected:
-                counts["flag_without_correction"] += 1
+            if not record.corrected or not record.corrected.strip():
+                counts["skipped_flag_without_correction"] += 1
                 continue
             if record.corrected.strip() == ABSTAIN:
                 target = None
             else:
                 check = validate(record.corrected)
                 if not check.ok:
-                    counts["invalid_correction"] += 1
+                    counts["skipped_invalid_correction"] += 1
                     continue
                 target = check.canonical
             if key in latest:
-                counts["duplicate"] += 1
-            latest[key] = (target, weight)
+                counts["superseded"] += 1
+            latest[key] = (record.query, target, True)
         elif (record.corrected or record.predicted) and (
             record.verdict in ("accepted", "copied") or record.exit_code == 0
         ):
             # What ran or was copied (possibly edited by the user) is the confirmed answer.
-            check = validate(record.corrected or record.predicted)
+            check = validate(record.corrected or record.predicted or "")
             if not check.ok:
-                counts["invalid_confirmation"] += 1
+                counts["skipped_invalid_confirmation"] += 1
                 continue
             if key in latest:
-                counts["duplicate"] += 1
-                if latest[key][1] > 1:
+                counts["superseded"] += 1
+                if latest[key][2]:
                     continue  # a confirmation never overrides an explicit correction
-            latest[key] = (check.canonical, 1)
+            latest[key] = (record.query, check.canonical, False)
         else:
-            counts["not_a_training_signal"] += 1
-    queries = {_key(r.query): r.query for r in records if r.query.strip()}
+            counts["skipped_not_a_training_signal"] += 1
     examples = []
-    for key, (command, repeat) in latest.items():
-        counts["corrections" if repeat > 1 else "confirmations"] += 1
-        examples += [{"query": queries[key], "command": command, "intent": "feedback", "template": "feedback",
-                      "split": "train"}] * repeat
+    for query, command, is_correction in latest.values():
+        counts["corrections" if is_correction else "confirmations"] += 1
+        examples += [{"query": query, "command": command, "intent": "feedback", "template": "feedback",
+                      "split": "train"}] * (weight if is_correction else 1)
     return examples, counts
 
 
+def _replaced_by(example: dict, keys: set[str]) -> bool:
+    try:
+        return _key(example["query"]) in keys
+    except UsageError:
+        return False  # no feedback record can share a request the prompt refuses
+
+
 def merge(train: list[dict], feedback_path: Path, weight: int = 8) -> tuple[list[dict], dict]:
+    """The train set with feedback folded in, and a report; ``skipped`` counts every unused line by reason."""
     records, malformed = feedback.read(feedback_path)
     extra, counts = feedback_examples(records, weight)
     corrected = {_key(e["query"]) for e in extra}
-    kept = [e for e in train if _key(e["query"]) not in corrected]
+    kept = [e for e in train if not _replaced_by(e, corrected)]
+    skipped = malformed + Counter({reason.removeprefix("skipped_"): n for reason, n in counts.items()
+                                   if reason.startswith("skipped_")})
     report = {
         "feedback_file": str(feedback_path),
-        "lines_read": len(records) + malformed,
-        "malformed_skipped": malformed,
-        **dict(counts),
+        "lines_read": len(records) + sum(malformed.values()),
+        "corrections": counts["corrections"],
+        "confirmations": counts["confirmations"],
+        "superseded": counts["superseded"],
+        "skipped": sum(skipped.values()),
+        "skipped_by_reason": dict(sorted(skipped.items())),
         "train_examples_replaced": len(train) - len(kept),
         "examples_added": len(extra),
         "train_size": len(kept) + len(extra),
@@ -100,8 +123,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--feedback", type=Path, default=None, help="default: $NLCLI_HOME/feedback.jsonl")
     parser.add_argument("--train", type=Path, help="base train JSONL (default: data/train.jsonl)")
     parser.add_argument("--out", type=Path, default=Path("runs/train-merged.jsonl"))
-    parser.add_argument("--weight", type=int, default=8)
+    parser.add_argument("--weight", type=int, default=8, help="how many times each correction is repeated")
     args = parser.parse_args(argv)
+    if args.weight < 1:
+        parser.error("--weight must be at least 1: each correction goes into the train set that many times.")
     base = ([json.loads(x) for x in args.train.read_text().splitlines() if x.strip()] if args.train
             else load_split("train"))
     merged, report = merge(base, args.feedback or paths.feedback_path(), args.weight)
