@@ -165,6 +165,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _probability(text: str) -> float:
+    """argparse type for --threshold: NaN would switch abstention off, so only [0, 1] passes."""
+    from nlcli_wizard.config import finite_probability
+    from nlcli_wizard.errors import ConfigError
+
+    try:
+        return finite_probability(text, "the threshold")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nlcli-wizard", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,17 +190,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("query", nargs="*", help="the request ('-' reads it from stdin)")
     t.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); JSON lines out")
     mode = t.add_mutually_exclusive_group()
-def _probability(text: str) -> float:
-    """argparse type for --threshold: NaN would switch abstention off, so only [0, 1] passes."""
-    from nlcli_wizard.config import finite_probability
-    from nlcli_wizard.errors import ConfigError
-
-    try:
-        return finite_probability(text, "the threshold")
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
     mode.add_argument("--json", action="store_true", help="print a JSON object")
     mode.add_argument("--command-only", action="store_true", help="print only the command (nothing if abstained)")
     model_options(t)
