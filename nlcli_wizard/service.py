@@ -120,13 +120,6 @@ class Wizard:
         return lines[-HISTORY_LIMIT:]
 
     def remember(self, query: str) -> None:
-        one_line = " ".join(query.split())
-        try:
-            paths.home().mkdir(parents=True, exist_ok=True)
-            with (paths.home() / "history.txt").open("a", encoding="utf-8") as handle:
-                handle.write(one_line + "\n")
-        except OSError:
-            pass  # history is a convenience; losing it must not interrupt the user
         """Keep a request the translator would accept; a rejected one (empty, too long) is not kept,
         so up-arrow never brings back 20 kB of pasted text."""
         from nlcli_wizard.errors import UsageError
@@ -136,3 +129,10 @@ class Wizard:
             normalize_query(query)
         except UsageError:
             return
+        one_line = " ".join(query.split())
+        try:
+            paths.home().mkdir(parents=True, exist_ok=True)
+            with (paths.home() / "history.txt").open("a", encoding="utf-8") as handle:
+                handle.write(one_line + "\n")
+        except OSError:
+            pass  # history is a convenience; losing it must not interrupt the user
