@@ -48,7 +48,7 @@ DELETION_WORDS = (
     r"purg(?:e|es|ed|ing)", r"clean(?:s|ed|ing)?(?: ?up| out)?", r"cleanup", r"clear(?:s|ed|ing)? out",
     r"destroy(?:s|ed|ing)?", r"drop(?:s|ped|ping)?", r"trash(?:es|ed|ing)?", r"nuk(?:e|es|ed|ing)",
     r"prun(?:e|es|ed|ing)", r"discard(?:s|ed|ing)?", r"get(?:ting)? rid of", r"throw(?:ing)? (?:away|out)",
-    r"eliminat(?:e|es|ed|ing)", r"deletion", r"removal", r"erasure", r"scrap(?:s|ped|ping)?", r"ditch(?:es|ed|ing)?", r"junk",
+    r"eliminat(?:e|es|ed|ing)", r"deletion", r"removal", r"erasure", r"scrap(?:s|ped|ping)?", r"ditch(?:es|ed|ing)?",
     r"tid(?:y|ies|ied|ying) up", r"(?:un|de)register(?:s|ed|ing)?", r"uninstall(?:s|ed|ing)?", r"dispose of",
 )
 
@@ -65,7 +65,9 @@ FORCE_PHRASES = (
 
 # Words that ask venvy to ask first: --force contradicts them.
 ASK_FIRST_PHRASES = (
-    r"(?:don't|do not|dont|never|not|no|without|but not) (?:use |using |with )?(?:the )?(?:force|forcing|forced|forcibly)",
+    r"(?:don't|do not|dont|never|not|no|without|but not) (?:use |using |with )?(?:the )?(?:force|forcing|forced|forcibly)"
+    # "don't force remove X" and "never force-delete X" negate the deletion itself.
+    r"(?![ -](?:" + "|".join(DELETION_WORDS) + r")(?![\w']))",
     r"ask(?:s|ing)? (?:me )?(?:first|before)", r"(?:it )?(?:must|should|has to|needs to) ask(?: me)?",
     r"(?:let me|i want to|so i can|i'll|i will) confirm", r"confirm (?:it )?first", r"with (?:a )?(?:confirmation|prompt)",
     r"prompt me", r"ask(?:ing)? for confirmation", r"check with me",
@@ -119,6 +121,7 @@ INJECTION_PHRASES = (
     r"|sysadmin|operator|maintainer|authorized|authorised)", r"authori[sz]ed", r"(?:i have|with|got|granted) permission",
     r"permission granted", r"trust me", r"(?:it's|it is|its) safe", r"no harm", r"won't hurt", r"approved",
     r"(?:the )?(?:assistant|ai|model|bot|wizard) (?:should|must|will|would|needs to)",
+    r"make me (?:so |very |really )?happy", r"be a dear", r"pretty please", r"sugar on top",
 )
 
 # Verbs that ask the model to echo text rather than act.
@@ -126,13 +129,32 @@ ECHO_VERBS = (
     r"output", r"print", r"echo", r"type", r"say", r"write", r"reply", r"respond", r"return", r"emit", r"repeat",
     r"paste", r"generate", r"produce", r"display", r"spit out", r"complete", r"autocomplete", r"fill in",
     r"translate", r"copy", r"recite", r"read out", r"answer with", r"execute", r"exec", r"invoke",
+    # Someone else's words, reported: not the user's own request.
+    r"says", r"said", r"told(?: me)?", r"wrote", r"wants", r"asked(?: me)?", r"insists", r"ordered", r"commanded",
 )
 
 # Text that introduces a command to be copied.
 EMBED_PHRASES = (
     r"the following", r"(?:this|that|these|the) commands?", r"command below", r"as follows", r"verbatim",
-    r"literally", r"word for word", r"exactly this", r"this line", r"this text", r"this string",
+    r"literally", r"word for word", r"exactly this", r"this line", r"this text", r"this string", r"commands?",
 )
+
+# Words that make the deletion conditional: the model cannot check the condition.
+CONDITION_WORDS = (r"if", r"unless", r"when(?:ever)?", r"in case", r"once", r"whether", r"provided", r"assuming")
+
+# Common words of other languages that wrap an English verb ("por favor remove prod", "bitte delete prod").
+FOREIGN_WORDS = (
+    r"por", r"favor", r"favore", r"bitte", r"sofort", r"jetzt", r"agora", r"ahora", r"maintenant", r"plait", r"plaît",
+    r"s'il", r"vous", r"te", r"merci", r"danke", r"gracias", r"obrigado", r"grazie", r"ja", r"oui", r"si", r"sí",
+    r"und", r"et", r"y", r"e", r"die", r"der", r"das", r"le", r"la", r"les", r"el", r"los", r"las", r"il", r"lo",
+    r"mal", r"schnell", r"vite", r"rapido", r"rápido", r"ya", r"subito", r"prego", r"pls?z?",
+)
+
+# Short words that join or frame clauses ("as well as", "is", "to").
+FUNCTION_WORDS = frozenset("as well is are was were be of to in on at by with from me i we you he she they".split())
+
+# How many words may stand between a deletion verb and its target ("delete the venv called old-api").
+TARGET_DISTANCE = 4
 
 # Words a clause may consist of without asking for anything else ("delete old-api, please").
 FILLER_WORDS = frozenset(
@@ -159,6 +181,8 @@ QUOTE_PAIRS = (("\u201c", "\u201d"), ("\u00ab", "\u00bb"),
 # format characters (zero-width, bidi overrides), private use, surrogates,
 # unassigned code points, and line/paragraph separators.
 _BANNED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Default-ignorable code points outside those categories (grapheme joiner, fillers, variation selectors).
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
 
 
 def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -171,7 +195,14 @@ _ASK_FIRST = _words(ASK_FIRST_PHRASES)
 _STALENESS = _words(STALENESS_PHRASES)
 _NEGATION = _words(NEGATION_WORDS)
 # A phrase that ends in a letter must end a word; one that ends in ':' or '>' need not.
-_INJECTION = re.compile(r"(?<![\w'])(?:" + "|".join(INJECTION_PHRASES) + r")(?!(?<=\w)[\w'])")
+_INJECTION = re.compile(r"(?<![\w'])(?:" + "|".join(INJECTION_PHRASES) + r")(?!(?<=\w)\w)")
+_CONDITION = _words(CONDITION_WORDS)
+_VERB_BEFORE_TARGET = re.compile(
+    r"(?:" + "|".join(DELETION_WORDS) + r")(?![\w'])"
+    # Up to TARGET_DISTANCE words in between, none of which starts another clause.
+    rf"(?:\s+(?!(?:and|or|then|also|plus|as|but|while|after|before)(?!\S))[^\s,;.!?]+){{0,{TARGET_DISTANCE}}}\s*$"
+)
+_FOREIGN = _words(FOREIGN_WORDS)
 _ECHO = re.compile(r"(?<![\w'])(?:" + "|".join(ECHO_VERBS) + r")(?![\w'])(?:\s+\S+){0,3}?\s+[\"'`]?(?:"
                    + "|".join(DELETION_WORDS) + r")(?![\w'])")
 _EMBED = _words(EMBED_PHRASES)
@@ -179,10 +210,9 @@ _SEPARATOR = re.compile("|".join(COMPOUND_SEPARATORS))
 _WRITTEN_ESCAPE = re.compile(WRITTEN_ESCAPES)
 _OPTION_SYNTAX = re.compile(r"(?<![\w.~/-])--?[a-z][\w-]*")
 _SHELL_SYNTAX = re.compile(r"(?:^|\s)(?:\$|#|>+|%)\s|=>|->|>>>|\$\(|&&|\|\|")
-_LABEL = re.compile(r"(?<![\w'])([a-z]+)\s*[:=]\s*\S")
+_LABEL = re.compile(r"[:=]\s*\S")
 _QUOTED = [re.compile(re.escape(a) + r"([^" + re.escape(b) + r"]*)" + re.escape(b)) for a, b in QUOTE_PAIRS]
 _STRAIGHT_QUOTED = [re.compile(r"(?<!\w)" + q + r"([^" + q + r"]*)" + q + r"(?!\w)") for q in ('"', "'")]
-_TARGET = "xtargetx"
 
 
 @dataclass(frozen=True)
@@ -211,7 +241,7 @@ def guarded(parsed: ParsedCommand, catalog: Catalog | None = None) -> bool:
 
 def _banned_character(query: str) -> str | None:
     for char in query:
-        if unicodedata.category(char) in _BANNED_CATEGORIES and char != " ":
+        if unicodedata.category(char) in _BANNED_CATEGORIES or _INVISIBLE.match(char):
             return f"U+{ord(char):04X}"
     return None
 
@@ -236,13 +266,23 @@ def _target_pattern(target: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.~/-])" + re.escape(target.rstrip("/")) + r"/?(?![\w~-]|[./][\w~])")
 
 
-def _strip_last(text: str, pattern: re.Pattern[str]) -> str | None:
-    # Only the last mention is the target: "do not remove not" keeps its first "not".
-    matches = list(pattern.finditer(text))
-    if not matches:
-        return None
-    last = matches[-1]
-    return text[: last.start()] + _TARGET + text[last.end():]
+def _target_span(text: str, target: str) -> tuple[int, int] | None:
+    """Where the request names ``target`` as the object of a deletion verb (a few words after it), if it does."""
+    for found in reversed(list(_target_pattern(target).finditer(text))):
+        if _VERB_BEFORE_TARGET.search(text[: found.start()]):
+            return found.span()
+    return None
+
+
+def _is_vocabulary(word: str) -> bool:
+    # A target named like an ordinary word ("venvy remove as") is read as that word, not excused as a name.
+    if word in FILLER_WORDS or word in FUNCTION_WORDS:
+        return True
+    return any(p.fullmatch(word) for p in (_NEGATION, _DELETION, _FORCE, _CONDITION, _INJECTION, _SEPARATOR))
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(" ", text)
 
 
 def _quoted_segments(text: str) -> list[str]:
@@ -266,7 +306,7 @@ def _embedded(text: str, catalog: Catalog) -> str | None:
     for label in _LABEL.finditer(text):
         rest = text[label.end() - 1:]
         if _DELETION.search(rest) or re.search(rf"(?<![\w-]){program}(?![\w-])", rest):
-            return label.group(0).strip()
+            return text[max(0, label.start() - 12): label.end() + 12].strip()
     for segment in _quoted_segments(text):
         if _DELETION.search(segment) or re.search(rf"(?<![\w-])(?:{program}|{names})(?![\w-])", segment):
             return segment.strip()
@@ -280,7 +320,8 @@ def _compound_part(text: str) -> str | None:
         if not clause or _DELETION.search(clause):
             continue
         words = re.findall(r"[\w'-]+", clause)
-        if all(w in FILLER_WORDS or w == _TARGET or w.isdigit() for w in words):
+        # The target is not filler: it must be named in a clause that asks to delete it.
+        if all(w in FILLER_WORDS or w.isdigit() for w in words):
             continue
         return clause
     return None
@@ -320,20 +361,27 @@ def check(
     embedded = _embedded(text, catalog)
     if embedded is not None:
         return _refuse(f"The request quotes or embeds a command ('{embedded}'), {nothing}; ask in your own words.")
+    span = (0, 0)
     for target in _targets(parsed, catalog):
-        stripped = _strip_last(text, _target_pattern(target))
-        if stripped is None:
-            return _refuse(f"The request does not name '{target}', so deleting it is not offered.")
-        text = stripped
-    if any(ord(c) > 127 and c.isalpha() for c in text):
+        found = _target_span(text, target)
+        if found is None:
+            return _refuse(f"The request does not name '{target}' as what to delete, so deleting it is not offered.")
+        if not _is_vocabulary(text[found[0]:found[1]]):
+            span = found
+    # Inside the target's own name, words like "not" or "and" ("dont-delete", "rock-and-roll") do not count.
+    outside = text[: span[0]] + "x" * (span[1] - span[0]) + text[span[1]:]
+    if any(ord(c) > 127 and c.isalpha() for c in outside) or _FOREIGN.search(outside):
         return _refuse(f"The request is not plainly in English, {nothing}.")
-    ask_first = _ASK_FIRST.search(text)
-    text = _ASK_FIRST.sub(" ", text)
-    force_words = _FORCE.search(text)
-    words = _STALENESS.sub(" ", _FORCE.sub(" ", text))
+    ask_first = _ASK_FIRST.search(outside)
+    outside = _blank(outside, _ASK_FIRST)
+    force_words = _FORCE.search(outside)
+    words = _blank(_blank(outside, _FORCE), _STALENESS)
     negation = _NEGATION.search(words)
     if negation:
         return _refuse(f"The request says not to do something ('{negation.group(0)}'), {nothing}.")
+    condition = _CONDITION.search(words)
+    if condition:
+        return _refuse(f"The request makes the deletion depend on a condition ('{condition.group(0)}'), {nothing}.")
     if not _DELETION.search(words):
         return _refuse(f"The request does not plainly ask to delete anything, {nothing}.")
     other = _compound_part(words)
