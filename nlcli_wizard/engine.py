@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import ctypes
 import gc
+import math
 import os
 import re
 import time
@@ -123,7 +124,8 @@ class _LogProbRecorder:
     keep freed blocks around, and resident memory grew ~100 MB per 50 requests.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "") -> None:
+        self.source = source  # the files in use, for the error message
         self.scores: np.ndarray | None = None
         self.lse = 0.0
         self._work: np.ndarray | None = None
@@ -131,18 +133,33 @@ class _LogProbRecorder:
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         if self._work is None or self._work.shape != scores.shape:
             self._work = np.empty_like(scores)
-        peak = float(scores.max())
-        np.subtract(scores, peak, out=self._work)
-        np.exp(self._work, out=self._work)
-        self.lse = peak + float(np.log(self._work.sum()))
+        # Non-finite scores are reported by logprob() as a model error; numpy's
+        # own warning would only add a stray line to stderr.
+        with np.errstate(invalid="ignore", over="ignore"):
+            peak = float(scores.max())
+            np.subtract(scores, peak, out=self._work)
+            np.exp(self._work, out=self._work)
+            self.lse = peak + float(np.log(self._work.sum()))
         # The token is sampled from these scores and read back before the next
         # decode overwrites them, so a reference is enough.
         self.scores = scores
         return scores
 
     def logprob(self, token: int) -> float:
+        """The emitted token's log-probability; a model error when it is not finite.
+
+        NaN or infinite weights (a corrupt adapter, a bad merge) make every
+        score NaN: the confidence would be NaN, which no threshold rejects and
+        strict JSON parsers refuse.
+        """
         assert self.scores is not None
-        return float(self.scores[token]) - self.lse
+        value = float(self.scores[token]) - self.lse
+        if not math.isfinite(value):
+            raise ModelError(
+                f"The model gave a non-finite score ({value}) to the token it wrote; its weights or the "
+                f"adapter are corrupt ({self.source}), so replace or re-export them."
+            )
+        return value
 
 
 class LlamaEngine:
@@ -186,7 +203,7 @@ class LlamaEngine:
         self.calibration: dict | None = self.adapter.meta.get("calibration") if self.adapter else None
         self._eos = self.llm.token_eos()
         self._grammars: dict[str, object] = {}
-        self._recorder = _LogProbRecorder()
+        self._recorder = _LogProbRecorder(f"model {base}" + (f", adapter {adapter}" if adapter else ""))
 
     def _grammar(self, text: str):
         if text not in self._grammars:

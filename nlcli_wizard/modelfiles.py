@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from nlcli_wizard import paths
-from nlcli_wizard.errors import AdapterError, ModelFileError, ModelPackageMissingError
+from nlcli_wizard.config import finite_probability
+from nlcli_wizard.errors import AdapterError, ConfigError, ModelFileError, ModelPackageMissingError
 from nlcli_wizard.gguf_header import Header, HeaderError, check_consistency, read_header
 
 BASE_MODEL_ID = "gemma-3-270m-q4_k_m"
@@ -119,6 +121,40 @@ def check_model_file(path: Path) -> None:
         raise ModelFileError(f"The model file {path} contradicts itself ({exc}); replace it.") from None
 
 
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _meta_problem(meta: object) -> str:
+    """Why an adapter's meta.json cannot be used, or "" when it can.
+
+    The calibration turns log-probabilities into the confidence every answer
+    is judged by: a missing or non-finite parameter would be a KeyError, or a
+    NaN that no threshold comparison ever rejects.
+    """
+    if not isinstance(meta, dict):
+        return "it is not a JSON object"
+    if "model_id" in meta and not isinstance(meta["model_id"], str):
+        return "model_id is not a string"
+    calibration = meta.get("calibration")
+    if calibration is None:
+        return ""
+    if not isinstance(calibration, dict):
+        return "calibration is not a JSON object"
+    for key in ("a", "b"):
+        if not _is_finite_number(calibration.get(key)):
+            return f"calibration.{key} is {json.dumps(calibration.get(key))}, not a finite number"
+    if "threshold" in calibration:
+        threshold = calibration["threshold"]
+        if isinstance(threshold, str):
+            return f"calibration.threshold is the string {json.dumps(threshold)}, not a number"
+        try:
+            finite_probability(threshold, "calibration.threshold")
+        except ConfigError as exc:
+            return str(exc).rstrip(".")
+    return ""
+
+
 @dataclass(frozen=True)
 class AdapterInfo:
     path: Path
@@ -168,4 +204,7 @@ def check_adapter(adapter: Path, base: Path) -> AdapterInfo:
             meta = json.loads(meta_path.read_text())
         except (OSError, ValueError):
             raise AdapterError(f"The adapter's metadata {meta_path} is not valid JSON; re-export the adapter.") from None
+        problem = _meta_problem(meta)
+        if problem:
+            raise AdapterError(f"The adapter's metadata {meta_path} is malformed: {problem}; re-export or recalibrate the adapter.")
     return AdapterInfo(path=adapter, rank=ranks.pop(), alpha=float(alpha), n_tensors=len(tensors), meta=meta)

@@ -19,7 +19,7 @@ from nlcli_wizard.modelfiles import check_adapter, check_model_file, ensure_base
 from tests.conftest import run_cli
 
 
-def write_adapter(path, base, *, arch="gemma3", rename=None, rank=2, scale=0.0, blocks=(0,)):
+def write_adapter(path, base, *, arch="gemma3", rename=None, rank=2, scale=0.0, blocks=(0,), tensor="attn_q"):
     """A small LoRA GGUF for the real base model's shapes."""
     import gguf
 
@@ -30,7 +30,7 @@ def write_adapter(path, base, *, arch="gemma3", rename=None, rank=2, scale=0.0, 
     writer.add_float32("adapter.lora.alpha", float(rank))
     rng = np.random.default_rng(0)
     for block in blocks:
-        name = f"blk.{block}.attn_q.weight"
+        name = f"blk.{block}.{tensor}.weight"
         n_in, n_out = shapes[name]
         a = rng.standard_normal((rank, n_in)).astype(np.float32) * scale
         b = rng.standard_normal((n_out, rank)).astype(np.float32) * scale
@@ -298,3 +298,65 @@ def test_any_failure_while_assembling_removes_the_partial_file(tmp_path, monkeyp
     with pytest.raises((ModelFileError, KeyboardInterrupt)):
         ensure_base_model(target)
     assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ('{"calibration": {"threshold": 0.5}}', "calibration.a is null"),
+        ('{"calibration": {"a": 1, "b": 0, "threshold": NaN}}', "calibration.threshold must be a number from 0 to 1"),
+        ('{"calibration": {"a": 1, "b": 0, "threshold": 1.5}}', "not 1.5"),
+        ('{"calibration": {"a": 1, "b": 0, "threshold": "0.5"}}', 'the string "0.5"'),
+        ('{"calibration": {"a": "1", "b": 0}}', 'calibration.a is "1"'),
+        ('{"calibration": {"a": 1, "b": Infinity}}', "calibration.b is Infinity"),
+        ('{"calibration": {"a": true, "b": 0}}', "calibration.a is true"),
+        ('{"calibration": [0.5]}', "calibration is not a JSON object"),
+        ('{"model_id": 7}', "model_id is not a string"),
+        ("[1, 2]", "not a JSON object"),
+    ],
+    ids=["no-a-b", "nan-threshold", "threshold-over-1", "string-threshold", "string-a", "inf-b", "bool-a",
+         "calibration-list", "model-id-int", "list"],
+)
+def test_a_malformed_adapter_meta_is_a_clear_model_error(base, tmp_path, meta, message):
+    adapter = write_adapter(tmp_path / "ok.gguf", base)
+    (tmp_path / "ok.meta.json").write_text(meta)
+    with pytest.raises(AdapterError, match="is malformed") as err:
+        check_adapter(adapter, base)
+    assert message in str(err.value)
+    result = run_cli("translate", "list my venvs", "--adapter", str(adapter))
+    assert result.returncode == 3, result.stderr[-400:]
+    assert message in result.stderr.decode() and result.stderr.decode().count("\n") == 1
+
+
+def test_a_well_formed_meta_is_accepted(base, tmp_path):
+    adapter = write_adapter(tmp_path / "ok.gguf", base)
+    (tmp_path / "ok.meta.json").write_text('{"model_id": "x", "calibration": {"a": 0.8, "b": 0.2, "threshold": 0.45}}')
+    assert check_adapter(adapter, base).meta["calibration"]["threshold"] == 0.45
+
+
+@pytest.mark.parametrize(("bad", "token"), [(np.nan, 1), (np.inf, 1), (-np.inf, 2)], ids=["nan", "inf", "minus-inf"])
+def test_the_log_prob_recorder_refuses_non_finite_scores(bad, token):
+    import warnings
+
+    from nlcli_wizard.engine import _LogProbRecorder
+    from nlcli_wizard.errors import ModelError
+
+    recorder = _LogProbRecorder("model m.gguf")
+    scores = np.array([1.0, 2.0, bad, 0.5], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing but the model error reaches the user
+        recorder(np.array([1]), scores)
+    with pytest.raises(ModelError, match="non-finite score"):
+        recorder.logprob(token)
+    recorder(np.array([1]), np.array([1.0, 2.0, 3.0], dtype=np.float32))
+    assert recorder.logprob(2) == pytest.approx(3.0 - np.log(np.exp([1.0, 2.0, 3.0]).sum()))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("scale", [float("nan"), 1e30], ids=["nan", "huge"])
+def test_an_adapter_with_non_finite_scores_is_a_model_error(base, tmp_path, scale):
+    adapter = write_adapter(tmp_path / "broken.gguf", base, scale=scale, tensor="ffn_down")
+    result = run_cli("translate", "--json", "list my venvs", "--adapter", str(adapter))
+    assert result.returncode == 3, (result.returncode, result.stdout, result.stderr[-400:])
+    assert result.stdout == b""
+    assert "non-finite score" in result.stderr.decode()
