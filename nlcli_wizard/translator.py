@@ -11,15 +11,17 @@ reason, never as a command.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import asdict, dataclass, field, replace
 
+from nlcli_wizard import safety
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.confidence import confidence
 from nlcli_wizard.engine import Engine
 from nlcli_wizard.grammar import venvy_grammar
+from nlcli_wizard.grounding import Grounding, ground, grounded_grammar
 from nlcli_wizard.prompt import build_prompt, normalize_query, parse_answer
-from nlcli_wizard.validator import validate
+from nlcli_wizard.validator import ParsedCommand, Validation, validate
 
 DEFAULT_THRESHOLD = 0.5
 OUT_OF_SCOPE = (
@@ -56,9 +58,14 @@ class Translation:
     used_options: tuple[str, ...] = ()
     retried: bool = False
     model_id: str = ""
+    # Whose answer this is: "model", or "correction" when the user's own saved correction answered.
+    source: str = "model"
+    # The validated command behind ``candidate``, so callers never parse it again.
+    parsed: ParsedCommand | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        data = asdict(replace(self, parsed=None))
+        del data["parsed"]
         data["used_options"] = list(self.used_options)
         data["confidence"] = round(self.confidence, 4)
         data["latency_s"] = round(self.latency_s, 4)
@@ -67,6 +74,15 @@ class Translation:
 
 
 Event = Chunk | Retry | Translation
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One decoding: the answer (None for NONE), its validation and its token log-probabilities."""
+
+    answer: str | None
+    check: Validation | None
+    logprobs: list[float]
 
 
 class Translator:
@@ -88,63 +104,82 @@ class Translator:
     def model_id(self) -> str:
         return self.engine.model_id
 
-    def _attempt(self, prompt: str, grammar: str | None) -> Iterator[Chunk | tuple[str, list[float]]]:
+    def _decode(self, prompt: str, grammar: str | None) -> Generator[Chunk, None, Attempt]:
+        """Stream the answer's chunks; return the finished :class:`Attempt`."""
         text, logprobs = "", []
         for step in self.engine.generate(prompt, grammar=grammar):
             text += step.text
             logprobs.append(step.logprob)
             if step.text:
                 yield Chunk(step.text)
-        yield text, logprobs
+        answer = parse_answer(text)
+        return Attempt(answer, validate(answer) if answer else None, logprobs)
 
     def stream(self, query: str) -> Iterator[Event]:
         """Yield :class:`Chunk`s, maybe a :class:`Retry`, then one :class:`Translation`.
 
-        Raises a :class:`UsageError` for an empty or over-long query before
-        touching the model, and lets :class:`ModelError` through.
+        An invalid answer is retried under a grammar of valid venvy commands; a
+        valid one whose values are not the request's own (see
+        :mod:`nlcli_wizard.grounding`) is retried under a grammar that only admits
+        the request's own spans and numbers. Raises a :class:`UsageError` for an
+        empty or over-long query before touching the model, and lets
+        :class:`ModelError` through.
         """
         clean = normalize_query(query)
         started = time.perf_counter()
         prompt = self.prompt(clean)
         retried = False
-        for grammar in (None, venvy_grammar()) if self.retry else (None,):
-            for item in self._attempt(prompt, grammar):
-                if isinstance(item, Chunk):
-                    yield item
-                else:
-                    text, logprobs = item
-            answer = parse_answer(text)
-            score = confidence(logprobs, getattr(self.engine, "calibration", None))
-            check = validate(answer) if answer else None
-            if answer is None or check.ok:
-                break
-            if grammar is None and self.retry:
+        attempt = yield from self._decode(prompt, None)
+        if self.retry and attempt.check is not None and not attempt.check.ok:
+            retried = True
+            yield Retry(attempt.check.reason)
+            attempt = yield from self._decode(prompt, venvy_grammar())
+        grounding = None
+        if attempt.check is not None and attempt.check.ok:
+            grounding = ground(clean, attempt.check.parsed, self.catalog)
+            if not grounding.ok and self.retry:
                 retried = True
-                yield Retry(check.reason)
-        latency = time.perf_counter() - started
-        common = dict(query=query, latency_s=latency, retried=retried, model_id=self.model_id, logprob=sum(logprobs))
+                yield Retry(f"The answer changed a value: {grounding.reason}.")
+                attempt = yield from self._decode(prompt, grounded_grammar(clean, self.catalog))
+                if attempt.check is not None and attempt.check.ok:
+                    grounding = ground(clean, attempt.check.parsed, self.catalog)
+        yield self._decide(query, attempt, grounding, retried, time.perf_counter() - started)
+
+    def _decide(self, query: str, attempt: Attempt, grounding: Grounding | None, retried: bool,
+                latency: float) -> Translation:
+        answer, check = attempt.answer, attempt.check
+        score = confidence(attempt.logprobs, getattr(self.engine, "calibration", None))
+        common = dict(query=query, latency_s=latency, retried=retried, model_id=self.model_id,
+                      logprob=sum(attempt.logprobs))
         if answer is None:
-            yield Translation(command=None, confidence=score, abstained=True, reason=OUT_OF_SCOPE, **common)
-            return
+            return Translation(command=None, confidence=score, abstained=True, reason=OUT_OF_SCOPE, **common)
         if not check.ok:
-            yield Translation(
+            return Translation(
                 command=None, confidence=0.0, abstained=True, candidate=answer,
                 reason=f"The model could not produce a valid venvy command ({check.reason}); try rephrasing.",
                 **common,
             )
-            return
         parsed = check.parsed
         canonical = parsed.canonical
-        if score < self.threshold:
-            yield Translation(
-                command=None, confidence=score, abstained=True, candidate=canonical, subcommand=parsed.subcommand,
-                reason=f"Not confident enough ({score:.0%}) to suggest '{canonical}'; try rephrasing the request.",
-                **common,
+        about = dict(candidate=canonical, subcommand=parsed.subcommand, parsed=parsed)
+        if grounding is not None and not grounding.ok:
+            return Translation(
+                command=None, confidence=0.0, abstained=True, **about, **common,
+                reason=f"The model's answer '{canonical}' is not faithful to the request: {grounding.reason}. "
+                       "Write the value exactly as it should appear in the command.",
             )
-            return
-        yield Translation(
-            command=canonical, confidence=score, abstained=False, reason="", candidate=canonical,
-            subcommand=parsed.subcommand, used_options=tuple(parsed.used_options()), **common,
+        if score < self.threshold:
+            return Translation(
+                command=None, confidence=score, abstained=True, **about, **common,
+                reason=f"Not confident enough ({score:.0%}) to suggest '{canonical}'; try rephrasing the request.",
+            )
+        # The last word before anything is offered: deleting and forcing commands need a plain request.
+        verdict = safety.check(query, parsed, score, threshold=self.threshold, catalog=self.catalog)
+        if not verdict.allowed:
+            return Translation(command=None, confidence=score, abstained=True, reason=verdict.reason, **about, **common)
+        return Translation(
+            command=canonical, confidence=score, abstained=False, reason="",
+            used_options=tuple(parsed.used_options()), **about, **common,
         )
 
     def translate(self, query: str) -> Translation:

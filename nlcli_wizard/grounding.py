@@ -1,0 +1,237 @@
+"""Are the values in a command the user's own?
+
+The validator knows a command is one valid venvy invocation; it cannot know
+that ``--path ~/envs/test`` was copied from a request that said
+``~/environments/test``. This module checks that every free-text value (a path,
+a project, an environment name) is a verbatim span of the request, and that
+every number is in the request or a conversion of one that is (number words;
+weeks, months and years to days). One span of the request fills at most one
+value, so "register this venv as webapp" cannot become
+``venvy register webapp --name webapp``.
+
+``candidates`` lists what a value may be for a request; the translator uses
+it to build a per-request grammar when the first answer is not grounded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from nlcli_wizard.catalog import Catalog, ParamSpec, load_catalog
+from nlcli_wizard.validator import ParsedCommand
+
+# Words that stand for a path without spelling it. Generic English, not venvy's.
+PATH_ALIASES: dict[str, tuple[str, ...]] = {
+    ".": ("current directory", "current dir", "current folder", "this directory", "this dir", "this folder",
+          "here", "cwd", "working directory", "present directory"),
+    "~": ("home", "home directory", "home dir", "home folder", "~"),
+}
+# Parameters whose numbers count days, so "two weeks" may be 14.
+DAY_PARAMS = frozenset({"days", "unused_days"})
+
+_ONES = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_ARTICLES = frozenset({"a", "an", "single", "half"})  # numbers only before a number word or a unit
+_NUMBER_WORDS = frozenset({*_ONES, *_TENS, *_ARTICLES, "hundred", "thousand", "couple", "pair", "dozen"})
+_UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7, "fortnight": 14,
+          "fortnights": 14, "mo": 30, "mos": 30, "month": 30, "months": 30, "y": 365, "yr": 365, "yrs": 365,
+          "year": 365, "years": 365}
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+# A value is a whole span: what stands before and after it in the request.
+_SPAN_EDGE_BEFORE = " \t\"'`(=,;[<"
+_SPAN_EDGE_AFTER = " \t\"'`)]>"
+_PUNCTUATION = ",.;:!?"
+
+
+@dataclass(frozen=True)
+class Grounding:
+    ok: bool
+    reason: str = ""
+    value: str | None = None  # the first value that is not the request's own
+
+
+def _words_value(words: list[str]) -> float | None:
+    """The value of a run of number words: "twenty one", "a hundred and ten", "a dozen", "half a"."""
+    total, current, scale = 0.0, 0.0, 1.0
+    for word in words:
+        if word == "half":
+            scale *= 0.5
+        elif word in ("a", "an", "single"):
+            current = current or 1
+        elif word in ("couple", "pair"):
+            current = 2
+        elif word == "dozen":
+            current = (current or 1) * 12
+        elif word in _ONES:
+            current += _ONES[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word == "thousand":
+            total, current = total + (current or 1) * 1000, 0
+    value = (total + current) * scale
+    return value if value else None
+
+
+def numbers_in(query: str) -> list[tuple[float, int | None]]:
+    """Every number the request states, with the days per unit of a time unit after it ("2 weeks": (2, 7))."""
+    tokens = [m.group(0).lower() for m in _TOKEN.finditer(query)]
+    found: list[tuple[float, int | None]] = []
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        if word[0].isdigit():
+            value: float | None = float(word)
+            j = i + 1
+        elif word in _NUMBER_WORDS:
+            j = i
+            while j < len(tokens) and (tokens[j] in _NUMBER_WORDS
+                                       or tokens[j] == "and" and j + 1 < len(tokens) and tokens[j + 1] in _NUMBER_WORDS):
+                j += 1
+            run = [t for t in tokens[i:j] if t != "and"]
+            value = _words_value(run)
+            if set(run) <= _ARTICLES and _unit_at(tokens, j)[0] is None:
+                value = None  # a bare "a" is an article, not the number one
+        else:
+            if word in _UNITS and len(word) > 2:
+                found.append((1.0, _UNITS[word]))  # "this month", "the past year"
+            i += 1
+            continue
+        per_unit, after = _unit_at(tokens, j)
+        if value is not None:
+            found.append((value, per_unit))
+        i = max(after, i + 1)
+    return found
+
+
+def _unit_at(tokens: list[str], j: int) -> tuple[int | None, int]:
+    """Days per unit of the time unit at ``tokens[j]`` (if any) and the index after it."""
+    k = j
+    if k < len(tokens) and tokens[k] == "of":  # "a couple of weeks"
+        k += 2 if k + 1 < len(tokens) and tokens[k + 1] in ("a", "an") else 1
+    if k < len(tokens) and tokens[k] in _UNITS:
+        return _UNITS[tokens[k]], k + 1
+    return None, j
+
+
+def number_candidates(query: str, days: bool) -> set[int]:
+    """Whole numbers a parameter may take from this request."""
+    out: set[int] = set()
+    for value, per_unit in numbers_in(query):
+        if value == int(value):
+            out.add(int(value))
+        if days and per_unit:
+            out.add(round(value * per_unit))
+            if per_unit == 365 and value == 0.5:
+                out.update({180, 182, 183})  # half a year, however the user counts it
+    return out
+
+
+def _spans(query: str, value: str) -> list[tuple[int, int]]:
+    """Where ``value`` occurs in ``query`` as a whole span (not inside a longer word)."""
+    spans, start = [], 0
+    while (i := query.find(value, start)) >= 0:
+        end = i + len(value)
+        if (i == 0 or query[i - 1] in _SPAN_EDGE_BEFORE) and _ends_span(query, end):
+            spans.append((i, end))
+        start = i + 1
+    return spans
+
+
+def _ends_span(query: str, end: int) -> bool:
+    """Whether a span may end at ``end``: at a space or quote, or punctuation that ends a clause
+    ("in ./env." yes; "ml" in "ml.exp3" no)."""
+    while end < len(query) and query[end] in _PUNCTUATION:
+        end += 1
+        if end == len(query) or query[end] in _SPAN_EDGE_AFTER:
+            return True
+        if query[end] not in _PUNCTUATION:
+            return False
+    return end == len(query) or query[end] in _SPAN_EDGE_AFTER
+
+
+def _alias_spans(query: str, value: str) -> list[tuple[int, int]]:
+    lowered = query.lower()
+    spans = []
+    for alias in PATH_ALIASES.get(value.rstrip("/") or value, ()):
+        spans += [(i, i + len(alias)) for i in (m.start() for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)",
+                                                                                  lowered))]
+    return spans
+
+
+def _free_text(param: ParamSpec) -> bool:
+    return param.kind in ("path", "string")
+
+
+def ground(query: str, parsed: ParsedCommand, catalog: Catalog | None = None) -> Grounding:
+    """Check every value of ``parsed`` against the (normalized) request."""
+    spec = parsed.spec(catalog or load_catalog())
+    if spec is None or parsed.help:
+        return Grounding(ok=True)
+    text_values: list[tuple[str, list[tuple[int, int]]]] = []
+    for param in spec.params:
+        if param.name not in parsed.values:
+            continue
+        value = parsed.values[param.name]
+        label = param.long if not param.is_argument else param.name.upper()
+        if param.kind == "int":
+            if int(value) not in number_candidates(query, param.name in DAY_PARAMS):
+                return Grounding(False, f"the request does not say {value} for {label}", str(value))
+        elif _free_text(param):
+            text = str(value)
+            spans = _spans(query, text) or _alias_spans(query, text)
+            if not spans:
+                return Grounding(False, f"'{text}' ({label}) is not in the request", text)
+            text_values.append((text, spans))
+    if not _disjoint_assignment([spans for _, spans in text_values]):
+        value = text_values[-1][0]
+        return Grounding(False, f"'{value}' is used for two values but the request says it once", value)
+    return Grounding(ok=True)
+
+
+def _disjoint_assignment(options: list[list[tuple[int, int]]]) -> bool:
+    """Can each value take one of its spans, no two spans overlapping? (At most a few values.)"""
+    for choice in itertools.product(*options):
+        ordered = sorted(choice)
+        if all(a[1] <= b[0] for a, b in itertools.pairwise(ordered)):
+            return True
+    return not options
+
+
+def span_candidates(query: str, max_words: int = 3) -> list[str]:
+    """Every span of the request a path or name could be: quoted strings whole, runs of up to
+    ``max_words`` words with surrounding punctuation trimmed, and the path aliases the request uses."""
+    found: list[str] = []
+    for match in re.finditer(r"\"([^\"]+)\"|'([^']+)'|`([^`]+)`", query):
+        found.append(next(g for g in match.groups() if g))
+    words = query.split()
+    for i in range(len(words)):
+        for j in range(i + 1, min(len(words), i + max_words) + 1):
+            span = " ".join(words[i:j]).strip("\"'`()[]<>,;:!?")
+            if any(q in span for q in "\"'`"):
+                continue  # a quoted value is taken whole, above
+            span = span[:-1] if span.endswith(".") and len(span) > 1 and span[-2] not in "./" else span
+            if span:
+                found.append(span)
+    found += [alias for alias in PATH_ALIASES if _alias_spans(query, alias)]
+    return list(dict.fromkeys(found))
+
+
+def grounded_grammar(query: str, catalog: Catalog | None = None) -> str:
+    """A GBNF grammar of venvy commands whose values can only be this request's own."""
+    from nlcli_wizard.grammar import build_grammar
+    from nlcli_wizard.validator import quote
+
+    spans = [quote(span) for span in span_candidates(query)]
+
+    def values(param: ParamSpec) -> list[str] | None:
+        if param.kind == "int":
+            return [str(n) for n in sorted(number_candidates(query, param.name in DAY_PARAMS)) if 0 <= n < 10000]
+        return spans if _free_text(param) else None
+
+    return build_grammar(catalog, values)

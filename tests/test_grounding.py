@@ -1,0 +1,108 @@
+"""Grounding: every value in an offered command is the request's own."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlcli_wizard.engine import ScriptedEngine
+from nlcli_wizard.grounding import ground, grounded_grammar, number_candidates, span_candidates
+from nlcli_wizard.translator import Retry, Translator
+from nlcli_wizard.validator import parse
+
+
+def grounded(query: str, command: str) -> bool:
+    return ground(query, parse(command)).ok
+
+
+@pytest.mark.parametrize(("query", "command"), [
+    ("list envs under ~/environments/test", "venvy list --path ~/environments/test"),
+    ("register ./env as api-env", "venvy register ./env --name api-env"),
+    ("find envs in C:/work/app/venv", "venvy list --path C:/work/app/venv"),
+    ('info about "my app"', "venvy info 'my app'"),
+    ("scan the current directory", "venvy scan --path ."),
+    ("track ./env.", "venvy track ./env"),
+    ("register ~/envs/api as api", "venvy register ~/envs/api --name api"),
+    ("remove ml.exp3", "venvy remove ml.exp3"),
+])
+def test_values_copied_from_the_request_are_grounded(query, command):
+    assert grounded(query, command)
+
+
+@pytest.mark.parametrize(("query", "command", "value"), [
+    ("list envs under ~/environments/test", "venvy list --path ~/envs/test", "~/envs/test"),
+    ("find envs in C:/work/app/venv", "venvy list --path /work/app/venv", "/work/app/venv"),
+    ("remove api-env", "venvy remove api", "api"),
+    ("remove ml.exp3", "venvy remove ml", "ml"),
+    ("register ~/envs/api", "venvy register ~/envs/api --name api", "api"),
+    ("show details about Web-2024", "venvy info web-2024", "web-2024"),
+])
+def test_changed_or_invented_values_are_not(query, command, value):
+    result = ground(query, parse(command))
+    assert not result.ok
+    assert result.value == value
+    assert value in result.reason
+
+
+def test_one_span_fills_one_value():
+    assert not grounded("register this venv as webapp", "venvy register webapp --name webapp")
+    assert grounded("register webapp as webapp", "venvy register webapp --name webapp")
+
+
+@pytest.mark.parametrize(("query", "days"), [
+    ("remove venvs unused for 2 weeks", 14),
+    ("cleanup anything idle three months", 90),
+    ("older than a year", 365),
+    ("not touched in a fortnight", 14),
+    ("unused 30d", 30),
+    ("twenty one days without use", 21),
+    ("a hundred and twenty days", 120),
+    ("a couple of weeks", 14),
+    ("half a year", 180),
+])
+def test_durations_convert_to_days(query, days):
+    assert days in number_candidates(query, days=True)
+    assert grounded(query, f"venvy cleanup --days {days}")
+
+
+def test_a_number_the_request_does_not_state_is_not_grounded():
+    assert grounded("remove venvs unused for 2 weeks", "venvy cleanup --days 2")  # 2 is stated
+    assert not grounded("remove venvs unused for 2 weeks", "venvy cleanup --days 15")
+    assert not grounded("show a list of the biggest envs", "venvy size --top 1")  # "a" is an article
+    assert grounded("show the top dozen envs by size", "venvy size --top 12")
+    assert grounded("show the five biggest envs", "venvy size --top 5")
+
+
+def test_weeks_are_not_days_for_other_numbers():
+    assert 14 not in number_candidates("top 2 weeks", days=False)
+
+
+def test_span_candidates_keep_quoted_values_whole_and_trim_punctuation():
+    spans = span_candidates('list envs in "C:/My Stuff/envs", sorted by size.')
+    assert "C:/My Stuff/envs" in spans
+    assert "size" in spans and "size." not in spans
+
+
+def test_grounded_grammar_admits_only_the_requests_values():
+    grammar = grounded_grammar("list envs under ~/environments/test sorted by size")
+    assert '"~/environments/test"' in grammar
+    assert "~/envs/test" not in grammar
+    # no number in the request: no option that needs one
+    assert "--depth" not in grammar and "--top" not in grammar
+
+
+def test_translator_retries_then_abstains_on_an_ungrounded_value():
+    engine = ScriptedEngine(answers={"~/environments/test": (" venvy list --path ~/envs/test", 0.99)})
+    events = list(Translator(engine).stream("list envs under ~/environments/test"))
+    assert any(isinstance(e, Retry) for e in events)
+    result = events[-1]
+    assert result.abstained and result.command is None
+    assert "~/envs/test" in result.reason
+    assert engine.prompts[-1] == engine.prompts[0]  # the same prompt, decoded again under the grammar
+
+
+def test_translator_offers_a_grounded_answer_untouched():
+    engine = ScriptedEngine(answers={"~/environments/test": (" venvy list --path ~/environments/test", 0.99)})
+    result = Translator(engine).translate("list envs under ~/environments/test")
+    assert result.command == "venvy list --path ~/environments/test"
+    assert not result.retried
+    assert result.parsed is not None and result.parsed.values["path"] == "~/environments/test"
