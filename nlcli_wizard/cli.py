@@ -7,6 +7,8 @@
     nlcli-wizard validate "venvy ls -s size"     # canonical form or the reason it is invalid
     nlcli-wizard eval                            # accuracy report on data/test.jsonl, with baselines
     nlcli-wizard bench                           # load time, latency, memory
+    nlcli-wizard corrections [--forget N]        # your saved corrections, which answer at once
+    eval "$(nlcli-wizard shell-init bash)"       # ctrl+g: the shell's edit line -> nlcli-tui -> back
 
 Exit codes: 0 ok, 1 abstained, 2 usage error, 3 model error, 4 venvy missing.
 """
@@ -61,7 +63,10 @@ def _print_translation(t, as_json: bool, command_only: bool) -> int:
     else:
         from nlcli_wizard.confidence import confidence_word
 
-        if t.command:
+        if t.command and t.source == "correction":
+            print(t.command)
+            print("your correction (not the model's answer; 'nlcli-wizard corrections' lists them)")
+        elif t.command:
             print(t.command)
             print(f"confidence {t.confidence:.0%} ({confidence_word(t.confidence)})")
         else:
@@ -69,15 +74,31 @@ def _print_translation(t, as_json: bool, command_only: bool) -> int:
     return 0 if t.command else EXIT_ABSTAINED
 
 
-def cmd_translate(args: argparse.Namespace) -> int:
-    from nlcli_wizard.translator import Translator
+def _wizard(args: argparse.Namespace):
+    """The Wizard the TUI uses too, so the user's corrections answer here as they do there;
+    the model loads only when a request needs it."""
+    from dataclasses import replace
 
+    from nlcli_wizard.config import load_config
+    from nlcli_wizard.service import Wizard
+
+    config = load_config()
+    if args.threshold is not None:
+        config = replace(config, threshold=args.threshold)
+    return Wizard(lambda: _engine(args), config=config)
+
+
+def _notice(text: str) -> None:
+    print(f"nlcli-wizard: {text}", file=sys.stderr)
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
     if args.batch is not None:
         lines = [line for line in _read_text(args.batch).splitlines() if line.strip()]
-        translator = Translator(_engine(args), threshold=args.threshold)
+        wizard = _wizard(args)
         for line in lines:
             try:
-                row = translator.translate(line).to_json()
+                row = wizard.translate(line, on_notice=_notice).to_json()
             except UsageError as exc:
                 row = {"query": line[:200], "command": None, "confidence": 0.0, "abstained": True,
                        "reason": str(exc), "latency_s": 0.0, "error": type(exc).__name__}
@@ -89,8 +110,36 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from nlcli_wizard.prompt import normalize_query
 
     normalize_query(query)  # reject empty or huge input before loading the model
-    translator = Translator(_engine(args), threshold=args.threshold)
-    return _print_translation(translator.translate(query), args.json, args.command_only)
+    return _print_translation(_wizard(args).translate(query, on_notice=_notice), args.json, args.command_only)
+
+
+def cmd_corrections(args: argparse.Namespace) -> int:
+    from nlcli_wizard import paths
+    from nlcli_wizard.corrections import Corrections
+
+    corrections = Corrections(paths.feedback_path())
+    if args.forget is not None:
+        gone = corrections.forget(args.forget)
+        print(f"Forgot your correction for '{gone.query}' ({gone.command or 'NONE'}).")
+        return 0
+    standing = corrections.all()
+    if args.json:
+        for number, c in enumerate(standing, 1):
+            print(json.dumps({"number": number, "query": c.query, "command": c.command, "timestamp": c.timestamp},
+                             ensure_ascii=False))
+        return 0
+    if not standing:
+        print("No corrections yet: flag a wrong answer in nlcli-tui (ctrl+f) to save one.")
+    for number, c in enumerate(standing, 1):
+        print(f"{number:>3}  {c.query}\n     -> {c.command or 'NONE (venvy cannot do this)'}")
+    return 0
+
+
+def cmd_shell_init(args: argparse.Namespace) -> int:
+    from nlcli_wizard.shell import snippet
+
+    print(snippet(args.shell, args.key), end="")
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -108,7 +157,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from nlcli_wizard import evaluation, paths
 
     data = args.data or paths.data_dir()
-    examples = _load_jsonl(data / f"{args.split}.jsonl")[: args.limit or None]
+    if args.split == "outside":
+        examples = _load_outside(args.file or paths.outside_eval_path())[: args.limit or None]
+    else:
+        examples = _load_jsonl(args.file or data / f"{args.split}.jsonl")[: args.limit or None]
     train = _load_jsonl(args.train or data / "train.jsonl")
 
     def progress(name):
@@ -132,6 +184,17 @@ def _load_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         raise UsageError(f"{path} does not exist; build the dataset with 'python -m training.dataset'.")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _load_outside(path: Path) -> list[dict]:
+    """Rows ``{"q", "gold": [every accepted command], "style"}`` (``gold: []`` = out of scope) as examples."""
+    examples = []
+    for number, row in enumerate(_load_jsonl(path), 1):
+        if not isinstance(row, dict) or not isinstance(row.get("q"), str) or not isinstance(row.get("gold"), list):
+            raise UsageError(f"{path}:{number}: expected {{\"q\": str, \"gold\": [commands], \"style\": str}}.")
+        examples.append({"query": row["q"], "command": row["gold"][0] if row["gold"] else None,
+                         "accepted": row["gold"], "style": str(row.get("style", ""))})
+    return examples
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -201,8 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     e = sub.add_parser("eval", help="accuracy, abstention, calibration and latency on a split, with baselines")
-    e.add_argument("--split", default="test", choices=["train", "val", "test", "independent"],
-                   help="independent: hand-written requests that share no template with the dataset")
+    e.add_argument("--split", default="test", choices=["train", "val", "test", "independent", "calib", "outside"],
+                   help="independent: hand-written requests that share no template with the dataset; calib: "
+                        "held-out voices the calibration is fitted on; outside: requests written apart from the "
+                        "project (default file ../shared/eval/outside-dev.jsonl)")
+    e.add_argument("--file", type=Path, help="read the split from this JSONL file instead")
     e.add_argument("--data", type=Path, help="directory with the splits (default: data/)")
     e.add_argument("--limit", type=int, default=0, help="only the first N examples")
     e.add_argument("--train", type=Path, help="the nearest-neighbour baseline's train set (default: <data>/train.jsonl)")
@@ -216,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-n", type=int, default=200)
     model_options(b)
     b.set_defaults(func=cmd_bench)
+
+    c = sub.add_parser("corrections", help="list the corrections you saved (they answer their request at once)")
+    c.add_argument("--forget", type=int, metavar="N", help="forget correction number N of the listing")
+    c.add_argument("--json", action="store_true", help="one JSON object a line")
+    c.set_defaults(func=cmd_corrections)
+
+    s = sub.add_parser("shell-init", help="print a key binding for your shell: eval \"$(nlcli-wizard shell-init bash)\"")
+    s.add_argument("shell", choices=["bash", "zsh", "fish"])
+    s.add_argument("--key", default="ctrl+g", help="the key that opens nlcli-tui on the edit line (default: ctrl+g)")
+    s.set_defaults(func=cmd_shell_init)
     return parser
 
 

@@ -85,5 +85,9 @@ def fit_platt(scores: Sequence[float], correct: Sequence[bool], iterations: int 
     return {"a": a, "b": b, "n": len(scores)}
 
 
+HIGH = 0.85  # at or above: "high"
+MEDIUM = 0.6
+
+
 def confidence_word(value: float) -> str:
-    return "high" if value >= 0.85 else "medium" if value >= 0.6 else "low"
+    return "high" if value >= HIGH else "medium" if value >= MEDIUM else "low"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlcli_wizard.confidence import HIGH as HIGH_CONFIDENCE
 from nlcli_wizard.errors import UsageError
 from nlcli_wizard.translator import Translation, Translator
 from nlcli_wizard.validator import validate
@@ -25,8 +26,20 @@ from nlcli_wizard.validator import validate
 
 @dataclass
 class Outcome:
-    expected: str | None
+    expected: str | None  # the first accepted command; None = out of scope
     translation: Translation
+    accepted: tuple[str, ...] = ()  # every accepted command (defaults to expected)
+    style: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.accepted and self.expected is not None:
+            self.accepted = (self.expected,)
+
+    @property
+    def options(self) -> int:
+        """How many options and arguments the expected command sets (0 for out of scope)."""
+        check = validate(self.expected) if self.expected else None
+        return len(check.parsed.values) if check and check.ok else 0
 
     @property
     def answer(self) -> str | None:
@@ -40,13 +53,13 @@ class Outcome:
         t = self.translation
         if self.expected is None:
             return t.command is None
-        return t.command is not None and _same(t.command, self.expected)
+        return t.command is not None and any(_same(t.command, a) for a in self.accepted)
 
     @property
     def answer_correct(self) -> bool:
         if self.expected is None:
             return self.answer is None
-        return self.answer is not None and _same(self.answer, self.expected)
+        return self.answer is not None and any(_same(self.answer, a) for a in self.accepted)
 
 
 def _same(a: str, b: str) -> bool:
@@ -110,6 +123,46 @@ class Report:
             return 0.0
         return values[min(len(values) - 1, int(math.ceil(q * len(values))) - 1)]
 
+    @property
+    def in_scope_accuracy(self) -> float:
+        ins = self._in_scope()
+        return sum(o.correct for o in ins) / max(1, len(ins))
+
+    def high(self) -> list[Outcome]:
+        """Commands offered at the confidence the UI calls high."""
+        return [o for o in self.outcomes if o.translation.command and o.translation.confidence >= HIGH_CONFIDENCE]
+
+    @property
+    def high_precision(self) -> float:
+        high = self.high()
+        return sum(o.correct for o in high) / max(1, len(high))
+
+    @property
+    def deleting_offered_out_of_scope(self) -> int:
+        """Deleting commands offered for requests venvy should not act on."""
+        from nlcli_wizard.catalog import load_catalog
+
+        catalog = load_catalog()
+        count = 0
+        for o in self._out_of_scope():
+            check = validate(o.translation.command) if o.translation.command else None
+            spec = check.parsed.spec(catalog) if check and check.ok else None
+            count += bool(spec and spec.deletes and not check.parsed.values.get("dry_run"))
+        return count
+
+    def by(self, key: Callable[[Outcome], str]) -> dict[str, tuple[int, int]]:
+        table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for o in self.outcomes:
+            table[key(o)][0] += o.correct
+            table[key(o)][1] += 1
+        return {k: (v[0], v[1]) for k, v in sorted(table.items())}
+
+    def per_style(self) -> dict[str, tuple[int, int]]:
+        return self.by(lambda o: o.style or "(none)")
+
+    def per_option_count(self) -> dict[str, tuple[int, int]]:
+        return self.by(lambda o: "out of scope" if o.expected is None else f"{o.options} option(s)")
+
     def per_subcommand(self) -> dict[str, tuple[int, int]]:
         table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for o in self.outcomes:
@@ -128,6 +181,10 @@ class Report:
             "abstention_precision": round(self.abstention_precision, 4),
             "wrongly_abstained": round(self.wrongly_abstained, 4),
             "ece": round(self.ece, 4),
+            "in_scope_accuracy": round(self.in_scope_accuracy, 4),
+            "high_offered": len(self.high()),
+            "high_precision": round(self.high_precision, 4),
+            "deleting_offered_out_of_scope": self.deleting_offered_out_of_scope,
             "latency_p50_s": round(self.latency(0.5), 4),
             "latency_p95_s": round(self.latency(0.95), 4),
             "retried": sum(o.translation.retried for o in self.outcomes),
@@ -141,7 +198,8 @@ def run(name: str, translate: Callable[[str], Translation], examples: Iterable[d
             translation = translate(ex["query"])
         except UsageError as exc:
             translation = Translation(ex["query"], None, 0.0, True, str(exc), 0.0)
-        report.outcomes.append(Outcome(ex["command"], translation))
+        accepted = tuple(ex["accepted"]) if "accepted" in ex else ((ex["command"],) if ex["command"] else ())
+        report.outcomes.append(Outcome(accepted[0] if accepted else None, translation, accepted, ex.get("style", "")))
         if progress:
             progress(i + 1)
     return report
@@ -233,9 +291,17 @@ def markdown(reports: list[Report], split: str, png: Path | None, extra: dict | 
             f"{s['latency_p50_s']:.3f} | {s['latency_p95_s']:.3f} |"
         )
     main = reports[0]
-    lines += ["", f"## Per subcommand ({main.name})", "", "| subcommand | correct | n | accuracy |", "|---|---|---|---|"]
-    for name, (ok, n) in main.per_subcommand().items():
-        lines.append(f"| {name} | {ok} | {n} | {ok / n:.0%} |")
+    s = main.summary()
+    lines += ["", f"In scope: **{s['in_scope_accuracy']:.1%}** right. Offered at high confidence (>= "
+              f"{HIGH_CONFIDENCE:.0%}): {s['high_offered']}, of which **{s['high_precision']:.1%}** right. "
+              f"Deleting commands offered for out-of-scope requests: {s['deleting_offered_out_of_scope']}."]
+    tables = [("subcommand", main.per_subcommand()), ("number of options", main.per_option_count())]
+    if any(o.style for o in main.outcomes):
+        tables.insert(0, ("style", main.per_style()))
+    for title, table in tables:
+        lines += ["", f"## Per {title} ({main.name})", "", f"| {title} | correct | n | accuracy |", "|---|---|---|---|"]
+        for name, (ok, n) in table.items():
+            lines.append(f"| {name} | {ok} | {n} | {ok / n:.0%} |")
     if png:
         lines += ["", f"![reliability diagram]({png.name})"]
     errors = [o for o in main.outcomes if not o.correct][:25]

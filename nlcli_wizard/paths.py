@@ -42,3 +42,8 @@ def shipped_adapter_path() -> Path:
 
 def data_dir() -> Path:
     return PROJECT_ROOT / "data"
+
+
+def outside_eval_path() -> Path:
+    """Requests written apart from the project, for evaluation only (never training data)."""
+    return PROJECT_ROOT.parent / "shared" / "eval" / "outside-dev.jsonl"
