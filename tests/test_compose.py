@@ -126,3 +126,17 @@ def test_every_allowed_combination_is_composed(tmp_path):
     assert made.command == "venvy scan --path /x --depth 4"
     assert "/x" in made.query and "four deep" in made.query
     assert made.key.startswith("scan | scan | ")
+
+
+def test_a_request_that_rules_an_option_out_never_gets_it(train):
+    """"remove x, but ask me first" is `venvy remove x`, never --force."""
+    denied = [e for e in train if e.source == "composed" and "ask me first" in e.query.lower()]
+    assert denied
+    assert not any("--force" in e.command for e in denied)
+
+
+def test_a_denying_fragment_with_a_value_is_reported_with_its_line(tmp_path):
+    text = ("subcommands:\n  remove:\n    heads: ['remove {ENVIRONMENT}']\n    params:\n      ENVIRONMENT: {slot: name, post: ['{v}']}\n"
+            "      --force:\n        post: [now]\n        denied:\n          - ask me\n          - 'not {v}'\n")
+    with pytest.raises(TrainingError, match=r"compose\.yaml:10: a denying fragment"):
+        _spec(tmp_path, text)

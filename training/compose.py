@@ -17,6 +17,7 @@ subcommand::
         with: [noun phrases joined by " with ", ", with " or " and "]
         refine: [fragments appended after a complete request, as a follow-up]
         values: {choice: {pre/post/with/refine: fragments that imply that choice}}
+        denied: [fragments that rule the parameter out: "but ask me first" is no --force]
 
 Every subset of a subcommand's parameters that no ``exclusive`` pair rules
 out is composed, so every combination the tool allows is reachable.
@@ -37,6 +38,7 @@ import yaml
 from nlcli_wizard.errors import TrainingError
 
 POSITIONS = ("pre", "post", "with", "refine")
+DENIED_SHARE = 0.3  # of requests without a parameter that say so when they can
 PRE_CONNECTORS = [", ", " ", ": ", " - ", "; "]
 POST_CONNECTORS = [", ", " and ", " ", "; ", " - "]
 WITH_CONNECTORS = [" with ", ", with ", " and ", " with "]
@@ -126,6 +128,7 @@ class Param:
     name: str             # "--sort" or an argument's name such as "ENVIRONMENT"
     slot: str | None      # None for a flag or for choice-implying fragments only
     fragments: tuple[Fragment, ...]
+    denied: tuple[str, ...] = ()
 
     @property
     def is_argument(self) -> bool:
@@ -198,7 +201,7 @@ def parse_spec(data: Any, known: Callable[[str], list[str] | None]) -> tuple[lis
                 raise TrainingError(f"{pwhere}: '{name}' has no parameter '{pname}'; it has {', '.join(names)}.")
             if not isinstance(pspec, LDict):
                 raise TrainingError(f"{pwhere}: '{pname}' needs fragments (pre/post/with/refine).")
-            unknown = set(pspec) - {*POSITIONS, "slot", "values"}
+            unknown = set(pspec) - {*POSITIONS, "slot", "values", "denied"}
             if unknown:
                 raise TrainingError(f"{pspec.where(sorted(unknown)[0])}: unknown key '{sorted(unknown)[0]}'.")
             slot = pspec.get("slot")
@@ -209,7 +212,11 @@ def parse_spec(data: Any, known: Callable[[str], list[str] | None]) -> tuple[lis
                 frags += _fragments(cspec, str(choice), slot, f"{name} {pname}={choice}")
             if not frags:
                 raise TrainingError(f"{pwhere}: '{pname}' has no fragments.")
-            params.append(Param(pname, slot, tuple(frags)))
+            denied = _strings(pspec, "denied", f"{name} {pname} denied") if "denied" in pspec else ()
+            for i, text in enumerate(denied):
+                if "{v}" in text:
+                    raise TrainingError(f"{pspec['denied'].where(i)}: a denying fragment has no value to hold.")
+            params.append(Param(pname, slot, tuple(frags), denied))
         pnames = {p.name for p in params}
         exclusive = []
         for i, pair in enumerate(spec.get("exclusive") or []):
@@ -256,6 +263,9 @@ def compose_one(program: str, sub: Subcommand, combo: tuple[str, ...], rng: rand
         frag = rng.choice(choices)
         values[name] = frag.choice if frag.choice is not None else value
         fragments.append((frag.text.replace("{v}", words or ""), frag))
+    for param in sub.params:
+        if param.denied and param.name not in combo and rng.random() < DENIED_SHARE:
+            fragments.append((rng.choice(param.denied), Fragment("", "post")))
     if "{" in head:
         raise TrainingError(f"The head {head_template!r} of '{sub.name}' names a parameter it is not given.")
 
@@ -281,7 +291,7 @@ def compose_one(program: str, sub: Subcommand, combo: tuple[str, ...], rng: rand
             argv.append(p.name)
             if values[p.name] is not None:
                 argv.append(quote(values[p.name]))
-    key = " | ".join([sub.name, head_template, *sorted(f.text for _, f in fragments)])
+    key = " | ".join([sub.name, head_template, *sorted(f.text or text for text, f in fragments)])
     return Composed(query, " ".join(argv), " ".join([sub.name, *combo]), key)
 
 
@@ -307,6 +317,16 @@ def split_of(key: str, seed: int, test: float = 0.2, val: float = 0.1) -> str:
     fragments always land in the same split, whatever else is generated."""
     h = int(hashlib.sha256(f"{seed}:compose:{key}".encode()).hexdigest()[:12], 16) / 16 ** 12
     return "test" if h < test else "val" if h < test + val else "train"
+
+
+def budget(per_param: int, per_subcommand: int, floor: int = 4) -> Callable[[Subcommand, tuple[str, ...]], int]:
+    """Requests per combination: more for combinations of more parameters, but
+    no subcommand above ``per_subcommand`` in all, so one with many options
+    (dozens of combinations) does not crowd out its confusable neighbours."""
+    def count(sub: Subcommand, combo: tuple[str, ...]) -> int:
+        total = per_param * sum(1 + len(c) for c in sub.combinations())
+        return max(floor, round(per_param * (1 + len(combo)) * min(1.0, per_subcommand / total)))
+    return count
 
 
 def generate(program: str, subs: list[Subcommand], per_combination: Callable[[Subcommand, tuple[str, ...]], int],

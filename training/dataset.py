@@ -33,7 +33,8 @@ from training.intents import CHOICE_WORDS, INTENTS, MORE, OUT_OF_SCOPE, PACKAGES
 SPLITS = ("train", "val", "test")
 CALIB = "calib"  # held-out voices, for calibration only: never train, val or test
 PER_TEMPLATE = 5  # requests per template with slots; half as many without
-COMPOSED_PER_OPTION = 8  # composed requests per combination, per parameter it sets (+ a base)
+COMPOSED_PER_OPTION = 18  # composed requests per combination, per parameter it sets (+ a base)
+COMPOSED_PER_SUBCOMMAND = 320  # at most, before the split
 VOCAB_DIR = paths.data_dir() / "venvy"
 # At most this many train examples: at ~1.5 s per step of 16 on 2 cores,
 # 3 epochs of 6,200 stay under the 30-minute fine-tune budget.
@@ -297,7 +298,7 @@ def composed_examples(seed: int, rng: random.Random, cmd_names: list[str],
     subs, _ = compose.parse_spec(load_yaml(VOCAB_DIR / "compose.yaml"), known)
     out = []
     for c in compose.generate(
-        catalog.program, subs, lambda sub, combo: per_option * (1 + len(combo)), rng,
+        catalog.program, subs, compose.budget(per_option, COMPOSED_PER_SUBCOMMAND), rng,
         lambda slot, sub, r: _slot_value(slot, sub, r, cmd_names), quote,
     ):
         try:
