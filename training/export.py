@@ -24,6 +24,7 @@ from nlcli_wizard.errors import TrainingError
 from nlcli_wizard.modelfiles import check_adapter, ensure_base_model
 
 _PEFT_NAME = re.compile(r"^base_model\.model\.(?P<module>.+)\.lora_(?P<part>[AB])\.weight$")
+_LAYER = re.compile(r"\.layers\.(\d+)\.")
 
 
 def _tensor_map(n_blocks: int):
@@ -42,10 +43,17 @@ def load_peft(adapter_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
     return load_file(str(weights)), json.loads(config.read_text())
 
 
-def lora_tensors(adapter_dir: Path, n_blocks: int = 18) -> tuple[dict[str, np.ndarray], float, int]:
+def block_count(state: dict[str, np.ndarray]) -> int:
+    """How many blocks the adapter's names span. The name map is built for
+    that depth, not for the 270M's 18 blocks, so an adapter for a deeper Gemma 3
+    maps too; check_adapter then matches every name and shape against the base."""
+    return 1 + max((int(m[1]) for key in state if (m := _LAYER.search(key))), default=-1)
+
+
+def lora_tensors(adapter_dir: Path) -> tuple[dict[str, np.ndarray], float, int]:
     """llama.cpp-named tensors (numpy shapes (r, in) and (out, r)), alpha and rank."""
     state, config = load_peft(adapter_dir)
-    names = _tensor_map(n_blocks)
+    names = _tensor_map(max(1, block_count(state)))
     out: dict[str, np.ndarray] = {}
     for key, value in state.items():
         match = _PEFT_NAME.match(key)
