@@ -52,6 +52,14 @@ def _read_text(source: str) -> str:
         raise UsageError(f"The input {'on stdin' if source == '-' else source} is not UTF-8 text.") from None
 
 
+def batch_lines(text: str) -> list[str]:
+    """The requests of a batch file: one per ``\n``-terminated line (a CRLF file's ``\r`` dropped), blank
+    lines skipped. ``str.splitlines`` would also split on ``\r``, ``\x0b``, ``\x1c``-``\x1e``, ``\x85`` and
+    U+2028/U+2029 inside a line and answer the pieces as separate requests."""
+    lines = (line.removesuffix("\r") for line in text.split("\n"))
+    return [line for line in lines if line.strip()]
+
+
 def _print_translation(t, as_json: bool, command_only: bool) -> int:
     if as_json:
         print(json.dumps(t.to_json(), ensure_ascii=False))
@@ -94,16 +102,19 @@ def _notice(text: str) -> None:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     if args.batch is not None:
-        lines = [line for line in _read_text(args.batch).splitlines() if line.strip()]
         wizard = _wizard(args)
-        for line in lines:
+        status = 0
+        for line in batch_lines(_read_text(args.batch)):
             try:
                 row = wizard.translate(line, on_notice=_notice).to_json()
-            except UsageError as exc:
+            except NlcliError as exc:
+                # One bad line (too long, or a model error on it) must not cost the answers to the rest.
                 row = {"query": line[:200], "command": None, "confidence": 0.0, "abstained": True,
                        "reason": str(exc), "latency_s": 0.0, "error": type(exc).__name__}
+                if not isinstance(exc, UsageError):
+                    status = max(status, exc.exit_code)
             print(json.dumps(row, ensure_ascii=False), flush=True)
-        return 0
+        return status
     if not args.query:
         raise UsageError("Give a request to translate, e.g. nlcli-wizard translate \"list my venvs\".")
     query = _read_text("-") if args.query == ["-"] else " ".join(args.query)

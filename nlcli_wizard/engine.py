@@ -24,7 +24,14 @@ from typing import Protocol
 import numpy as np
 
 from nlcli_wizard import paths
-from nlcli_wizard.errors import AdapterError, GrammarError, ModelError, ModelFileError, ModelPackageMissingError
+from nlcli_wizard.errors import (
+    AdapterError,
+    GrammarError,
+    ModelError,
+    ModelFileError,
+    ModelPackageMissingError,
+    RequestTooManyTokensError,
+)
 from nlcli_wizard.modelfiles import BASE_MODEL_ID, AdapterInfo, check_adapter, check_model_file, ensure_base_model
 
 
@@ -222,8 +229,9 @@ class LlamaEngine:
 
     def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Iterator[Step]:
         tokens = self.tokenize(prompt)
+        # The prompt around the request is fixed and short, so an overflow is the request's doing.
         if len(tokens) + max_tokens > self.llm.n_ctx():
-            raise ModelError("The request is too long for the model's context; shorten it.")
+            raise RequestTooManyTokensError(len(tokens), self.llm.n_ctx() - max_tokens)
         recorder = self._recorder
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         generator = self.llm.generate(

@@ -4,6 +4,7 @@
     ├── UsageError            the user's input is wrong (exit code 2)
     │   ├── EmptyQueryError
     │   ├── QueryTooLongError
+    │   ├── RequestTooManyTokensError  short in characters, too long in tokens for the context
     │   ├── ConfigError           a setting (option, config.json, meta.json) of the wrong type or range
     │   └── InvalidCommandError   a command line venvy would reject
     ├── ModelError            the model stack cannot run (exit code 3)
@@ -44,6 +45,19 @@ class QueryTooLongError(UsageError):
             "describe one venvy action in a sentence or two."
         )
         self.length = length
+        self.limit = limit
+
+
+class RequestTooManyTokensError(UsageError):
+    """A request short in characters that still overflows the model's context
+    (letters outside Latin, e.g. Deseret, take several tokens each)."""
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(
+            f"The request takes {tokens} tokens with its prompt but the model reads at most {limit}; "
+            "shorten it or use plainer letters."
+        )
+        self.tokens = tokens
         self.limit = limit
 
 
