@@ -2,7 +2,7 @@
 
     python -m training.pipeline                      # writes models/venvy-lora.gguf (+ .meta.json, eval report)
     python -m training.pipeline --feedback ~/.local/share/nlcli-wizard/feedback.jsonl
-    python -m training.pipeline --out /tmp/try --epochs 1 --no-baselines
+    python -m training.pipeline --out /tmp/try --epochs 1 --no-baselines   # splits in /tmp/try/data, repo data/ untouched
     python -m training.pipeline --out /tmp/seed1 --train-seed 1   # same data, another initialisation
 
 Steps: build the dataset from venvy's catalog, merge user feedback if given,
@@ -26,7 +26,10 @@ from training import dataset, export, finetune, merge_feedback
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=paths.PROJECT_ROOT / "models")
+    shipped = paths.PROJECT_ROOT / "models"
+    parser.add_argument("--out", type=Path, default=shipped,
+                        help="where the adapter and report go; a folder other than models/ also gets the splits "
+                        "(<out>/data) and the run (<out>/run), so a trial never rewrites the repo's data/")
     parser.add_argument("--feedback", type=Path)
     parser.add_argument("--seed", type=int, default=0, help="dataset split and phrasing draw")
     parser.add_argument("--train-seed", type=int, help="LoRA init and batch order (default: --seed); "
@@ -44,14 +47,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"== {name}: {timings[name]} s", flush=True)
         mark = time.perf_counter()
 
-    dataset.write_splits(dataset.build(args.seed), paths.data_dir(), args.seed)
-    train = dataset.load_split("train")
+    # Only the shipping run (--out models/) rewrites the repo's data/ and runs/.
+    trial = args.out.resolve() != shipped.resolve()
+    data_dir = args.out / "data" if trial else paths.data_dir()
+    dataset.write_splits(dataset.build(args.seed), data_dir, args.seed)
+    train = dataset.load_split("train", data_dir)
     merge_report = None
     if args.feedback:
         train, merge_report = merge_feedback.merge(train, args.feedback)
         print(json.dumps(merge_report, indent=2))
     lap("dataset")
-    run_dir = paths.PROJECT_ROOT / "runs" / "venvy-lora"
+    run_dir = args.out / "run" if trial else paths.PROJECT_ROOT / "runs" / "venvy-lora"
     if run_dir.exists():
         shutil.rmtree(run_dir)
     finetune.train_cpu(train, run_dir, finetune.TrainConfig(
@@ -65,10 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     # Calibration and evaluation run in fresh processes: after training, torch's
     # worker threads in this one halve llama.cpp's speed, and the latencies in
     # the report should be the ones a user gets.
-    subprocess.run([sys.executable, "-m", "training.calibrate", str(adapter)], check=True)
+    subprocess.run([sys.executable, "-m", "training.calibrate", str(adapter), "--val", str(data_dir / "val.jsonl")],
+                   check=True)
     lap("calibrate")
     evaluate = [sys.executable, "-m", "nlcli_wizard", "eval", "--adapter", str(adapter), "--out", str(args.out),
-                "--train", str(train_path)]
+                "--train", str(train_path), "--data", str(data_dir)]
     subprocess.run(evaluate + (["--no-baselines"] if args.no_baselines else []), check=True)
     lap("evaluate")
     meta_path = adapter.with_suffix(".meta.json")
