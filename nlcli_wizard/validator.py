@@ -7,8 +7,11 @@ that the directory does not exist. Choices and integers are checked here.
 
 The canonical form is what the model is trained to write and what two
 commands are compared by: long option names, arguments first, options in
-venvy's declaration order, values that equal the default dropped, values
-quoted with ``shlex.quote``. So ``venvy ls -s size -f table`` and
+venvy's declaration order (options before a ``--`` when an argument starts
+with ``-``), values that equal the default dropped, values quoted with
+``shlex.quote``, so that the canonical form parses back to the same command
+with every value intact (a backslash is a literal character, as in a Windows
+path, never an escape). So ``venvy ls -s size -f table`` and
 ``venvy ls --sort size`` are the same command. One equivalence comes from what
 venvy does rather than from its declarations: ``scan --path ~`` searches
 ``Path.home()`` exactly as ``scan --home`` does, and is written that way.
@@ -61,16 +64,19 @@ class ParsedCommand:
         assert spec is not None
         if self.help:
             return argv + ["--help"]
-        for param in spec.arguments:
-            if param.name in self.values:
-                argv.append(_render(param, self.values[param.name], expand_user))
+        arguments = [_render(p, self.values[p.name], expand_user) for p in spec.arguments if p.name in self.values]
+        options = []
         for param in spec.options:
             if param.name not in self.values:
                 continue
-            argv.append(param.long)
+            options.append(param.long)
             if param.takes_value:
-                argv.append(_render(param, self.values[param.name], expand_user))
-        return argv
+                options.append(_render(param, self.values[param.name], expand_user))
+        if any(a.startswith("-") and a != "-" for a in arguments):
+            # An argument such as '--help' or '-x' would be read as an option: it goes after '--',
+            # and the options before it, since after '--' everything is an argument.
+            return argv + options + ["--"] + arguments
+        return argv + arguments + options
 
     @property
     def canonical(self) -> str:
@@ -95,9 +101,25 @@ def quote(token: str) -> str:
 
 def _render(param: ParamSpec, value: Any, expand_user: bool) -> str:
     text = str(value)
-    if expand_user and param.kind == "path":
+    # Only what quote() leaves bare for a shell to expand ('~', '~/...') is expanded: '~root/x'
+    # is shown quoted, so it runs literally too.
+    if expand_user and param.kind == "path" and (text == "~" or text.startswith("~/")):
         text = os.path.expanduser(text)
     return text
+
+
+def split_words(line: str) -> list[str]:
+    """Shell-like words, with quotes as a POSIX shell reads them but a backslash taken literally.
+
+    Users paste Windows paths (``C:\\Users\\ana\\envs``), where POSIX splitting would eat
+    every backslash and change the value. The canonical form never needs a backslash escape:
+    ``shlex.quote`` quotes with single quotes only.
+    """
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.escape = ""
+    return list(lexer)
 
 
 def _click_error(exc: click.ClickException) -> str:
@@ -161,7 +183,7 @@ def parse(line: str, catalog: Catalog | None = None) -> ParsedCommand:
         raise InvalidCommandError(f"The command is longer than {MAX_COMMAND_LENGTH} characters.", line[:80])
     _reject_shell_syntax(line)
     try:
-        argv = shlex.split(line)
+        argv = split_words(line)
     except ValueError as exc:
         raise InvalidCommandError(f"The command cannot be split into words ({exc}).", line) from None
     if not argv:
