@@ -17,10 +17,12 @@ from pathlib import Path
 from nlcli_wizard import feedback, paths, runner
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.config import Config, load_config
+from nlcli_wizard.corrections import Corrections, Notice
 from nlcli_wizard.engine import Engine
 from nlcli_wizard.errors import FeedbackError
 from nlcli_wizard.feedback import FeedbackRecord
-from nlcli_wizard.translator import Event, Translator
+from nlcli_wizard.prompt import normalize_query
+from nlcli_wizard.translator import Event, Translation, Translator
 from nlcli_wizard.validator import ParsedCommand, Validation, validate
 
 HISTORY_LIMIT = 500
@@ -44,6 +46,7 @@ class Wizard:
         self.feedback_path = feedback_path or paths.feedback_path()
         self.catalog = load_catalog()
         self.translator: Translator | None = None
+        self.corrections = Corrections(self.feedback_path)
         self._generation = threading.Lock()
 
     # -- the model ---------------------------------------------------------
@@ -60,14 +63,35 @@ class Wizard:
     def model_id(self) -> str:
         return self.translator.model_id if self.translator else ""
 
-    def stream(self, query: str) -> Iterator[Event]:
+    def stream(self, query: str) -> Iterator[Event | Notice]:
         """Translate; one generation at a time. A cancelled stream still holds
         the model until its next token, so a new one waits instead of
-        entering llama.cpp from a second thread."""
+        entering llama.cpp from a second thread.
+
+        The user's own correction for the request answers first, without the
+        model (``source="correction"``); one that no longer validates is
+        skipped with a :class:`Notice`."""
+        normalize_query(query)  # an empty or over-long request is refused before any lookup
+        own = self.corrections.answer(query, self.model_id)
+        if isinstance(own, Translation):
+            yield own
+            return
+        if own is not None:
+            yield own
         self.load()
         assert self.translator is not None
         with self._generation:
             yield from self.translator.stream(query)
+
+    def translate(self, query: str, on_notice: Callable[[str], None] | None = None) -> Translation:
+        """:meth:`stream`, collected: the CLI's one way in, so it answers as the TUI does."""
+        for event in self.stream(query):
+            if isinstance(event, Notice):
+                if on_notice:
+                    on_notice(event.text)
+            elif isinstance(event, Translation):
+                return event
+        raise AssertionError("stream ended without a translation")
 
     # -- venvy -------------------------------------------------------------
     def help_for(self, subcommand: str | None, width: int | None = None) -> str:

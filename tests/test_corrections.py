@@ -1,0 +1,127 @@
+"""A saved correction answers its request at once, in this process and the next, before any retraining."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlcli_wizard import feedback
+from nlcli_wizard.config import Config
+from nlcli_wizard.corrections import Corrections, Notice, normalize, within_one_edit
+from nlcli_wizard.engine import ScriptedEngine
+from nlcli_wizard.errors import UsageError
+from nlcli_wizard.feedback import FeedbackRecord
+from nlcli_wizard.service import Wizard
+from nlcli_wizard.translator import Translation
+from tests.conftest import run_cli
+
+REQUEST = "show my venvs sorted by size"
+
+
+def correct(path, query: str, command: str | None, verdict: str = "wrong") -> None:
+    feedback.append(FeedbackRecord(query=query, predicted="venvy ls --sort size", confidence=0.99,
+                                   verdict=verdict, model_id="scripted", corrected=command), path)
+
+
+@pytest.fixture
+def wizard(nlcli_home) -> Wizard:
+    engine = ScriptedEngine({"": (" venvy ls --sort size", 0.99)})
+    return Wizard(lambda: engine, config=Config())
+
+
+def test_normalize_ignores_case_whitespace_and_punctuation():
+    assert normalize("  Show my VENVS,\tsorted by size?! ") == "show my venvs sorted by size"
+    assert normalize("size,age") == normalize("size age")
+    assert within_one_edit("sorted by size", "sortd by size")
+    assert within_one_edit("sorted by size", "sorted by sizes")
+    assert within_one_edit("sorted by size", "sorted bx size")
+    assert not within_one_edit("sorted by size", "sortd by sise")
+
+
+def test_a_flagged_request_gets_the_correction_without_the_model(wizard):
+    wizard.load()
+    first = wizard.translate(REQUEST)
+    assert first.command == "venvy ls --sort size" and first.source == "model"
+    wizard.flag(first, "venvy list --sort size")
+    for same in (REQUEST, "Show my venvs, sorted by SIZE!", "show  my venvs sorted by size."):
+        again = wizard.translate(same)
+        assert (again.command, again.source, again.confidence) == ("venvy list --sort size", "correction", 1.0)
+        assert again.to_json()["source"] == "correction" and again.parsed is not None
+    assert len(wizard.translator.engine.prompts) == 1  # the model answered once, the correction since
+
+
+def test_one_typo_matches_long_requests_only(wizard):
+    correct(wizard.feedback_path, REQUEST, "venvy list --sort size")
+    correct(wizard.feedback_path, "list venvs", "venvy list")
+    assert wizard.translate("show my venvs sortd by size").source == "correction"
+    assert wizard.translate("show my venvs sorted by sizes").source == "correction"
+    assert wizard.translate("show my venvs sortd by sise").source == "model"  # two edits
+    assert wizard.translate("list venv").source == "model"  # short requests match exactly only
+    assert wizard.translate("List venvs!").command == "venvy list"
+
+
+def test_the_later_correction_wins_and_none_abstains(wizard):
+    correct(wizard.feedback_path, REQUEST, "venvy list --sort size")
+    correct(wizard.feedback_path, REQUEST.upper(), "venvy size")
+    correct(wizard.feedback_path, REQUEST, None, verdict="executed")  # a use is not a correction
+    assert wizard.translate(REQUEST).command == "venvy size"
+    correct(wizard.feedback_path, REQUEST, "NONE")
+    t = wizard.translate(REQUEST)
+    assert t.abstained and t.command is None and t.source == "correction"
+    assert "You said venvy cannot do this" in t.reason
+
+
+def test_a_correction_venvy_now_rejects_is_ignored_with_a_notice(wizard):
+    correct(wizard.feedback_path, REQUEST, "venvy list --sort size")
+    correct(wizard.feedback_path, REQUEST, "venvy ls --sort weight")  # written by hand, or an older venvy
+    events = list(wizard.stream(REQUEST))
+    assert isinstance(events[0], Notice) and "venvy ls --sort weight" in events[0].text
+    assert "not a valid venvy command" in events[0].text
+    final = events[-1]
+    assert isinstance(final, Translation) and final.source == "model" and final.command == "venvy ls --sort size"
+    notices: list[str] = []
+    wizard.translate(REQUEST, on_notice=notices.append)
+    assert len(notices) == 1
+
+
+def test_forget_appends_a_record_and_brings_the_model_back(wizard):
+    correct(wizard.feedback_path, "list my venvs please", "venvy list")
+    correct(wizard.feedback_path, REQUEST, "venvy size")
+    corrections = Corrections(wizard.feedback_path)
+    assert [c.query for c in corrections.all()] == ["list my venvs please", REQUEST]
+    before = wizard.feedback_path.read_text()
+    gone = corrections.forget(2)
+    assert gone.command == "venvy size"
+    after = wizard.feedback_path.read_text()
+    assert after.startswith(before) and after.count("\n") == before.count("\n") + 1  # appended, not rewritten
+    assert wizard.translate(REQUEST).source == "model"
+    assert wizard.translate("list my venvs please").command == "venvy list"
+    with pytest.raises(UsageError, match="no correction number 5"):
+        corrections.forget(5)
+    correct(wizard.feedback_path, REQUEST, "venvy list --sort size")  # a new correction after forgetting
+    assert wizard.translate(REQUEST).command == "venvy list --sort size"
+
+
+def test_a_new_process_sees_the_correction_at_once(nlcli_home):
+    """The CLI answers from a correction another process saved, without loading any model."""
+    correct(nlcli_home / "feedback.jsonl", REQUEST, "venvy list --sort size")
+    missing_model = ["--model", str(nlcli_home / "no-such-model.gguf")]  # proves the model is never loaded
+    out = run_cli("translate", "--json", "Show my venvs sorted by size!", *missing_model)
+    assert out.returncode == 0, out.stderr
+    row = json.loads(out.stdout)
+    assert (row["command"], row["source"], row["abstained"]) == ("venvy list --sort size", "correction", False)
+    batch = run_cli("translate", "--batch", "-", *missing_model, stdin=b"show my venvs sorted by size\n")
+    assert json.loads(batch.stdout)["source"] == "correction"
+    text = run_cli("translate", REQUEST, *missing_model).stdout.decode().splitlines()
+    assert text == ["venvy list --sort size", "your correction (not the model's answer; "
+                                              "'nlcli-wizard corrections' lists them)"]
+    listed = run_cli("corrections", "--json")
+    assert [json.loads(line)["command"] for line in listed.stdout.decode().splitlines()] == ["venvy list --sort size"]
+    forgot = run_cli("corrections", "--forget", "1")
+    assert forgot.returncode == 0 and "Forgot your correction" in forgot.stdout.decode()
+    assert "No corrections yet" in run_cli("corrections").stdout.decode()
+    after = run_cli("translate", "--json", REQUEST, *missing_model)
+    assert after.returncode == 3  # now the model is asked, and it is missing
+    bad = run_cli("corrections", "--forget", "1")
+    assert bad.returncode == 2 and "no correction number 1" in bad.stderr.decode()
