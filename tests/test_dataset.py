@@ -110,12 +110,75 @@ def test_no_request_is_labelled_with_two_commands(examples):
     assert {q: t for q, t in targets.items() if len(t) > 1} == {}
 
 
-def test_a_template_listed_under_two_intents_fails_the_build(monkeypatch, authored_dir):
-    from training import dataset
+def _vocab_copy(tmp_path, edit):
+    """The shipped vocabulary folder with one file edited by ``edit(name, text) -> text``."""
+    import shutil
 
-    monkeypatch.setattr(dataset, "MORE", {**dataset.MORE, "venvy stats": ["list my venvs"]})
-    with pytest.raises(ValueError, match="list my venvs"):
-        build(authored=authored_dir)
+    from training.dataset import VOCAB_DIR
+
+    folder = tmp_path / "vocab"
+    shutil.copytree(VOCAB_DIR, folder, ignore=shutil.ignore_patterns("authored"))
+    for path in folder.glob("*.yaml"):
+        path.write_text(edit(path.name, path.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
+def _line_of(folder, name, text):
+    return folder.joinpath(name).read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+def test_a_template_listed_under_two_intents_fails_the_build_at_its_line(tmp_path, authored_dir):
+    from nlcli_wizard.errors import TrainingError
+    from training.vocab import load_vocabulary
+
+    def edit(name, text):
+        return text.replace("  venvy stats:\n", "  venvy stats:\n  - list my venvs\n", 1) if name == "intents.yaml" else text
+
+    folder = _vocab_copy(tmp_path, edit)
+    lines = folder.joinpath("intents.yaml").read_text().splitlines()
+    line = lines.index("  venvy stats:") + 2
+    with pytest.raises(TrainingError, match=rf"intents\.yaml:{line}: the phrasing 'list my venvs' is listed twice"):
+        build(authored=authored_dir, vocab=load_vocabulary(folder))
+
+
+@pytest.mark.parametrize("name, old, new, shown, reason", [
+    ("intents.yaml", "  - list my venvs\n", "  - list my venvs in {colour}\n", "  - list my venvs in {colour}",
+     "no slot '{colour}'"),
+    ("intents.yaml", "  - list my venvs\n", "  - 42\n", "  - 42", "phrasings must be non-empty text"),
+    ("intents.yaml", "  - '{x} with verbose output'\n", "  - with verbose output\n", "  - with verbose output",
+     "must hold {x}"),
+    ("style.yaml", "- - venvs\n", "- - \n", "- - ", "two or more words"),
+    ("style.yaml", "  cue: ", "  clue: ", None, "exactly slot, word, say and cue"),
+    ("slots.yaml", 'never_alone:\n  scan: ["~"]\n', "never_alone: 3\n", "never_alone: 3",
+     "'never_alone' must be a mapping"),
+    ("slots.yaml", "  cmd: subcommand\n", "  cmd: subcommand\n  cmd: name\n", "  cmd: name", "listed twice"),
+])
+def test_a_malformed_vocabulary_entry_is_reported_with_its_file_and_line(tmp_path, name, old, new, shown, reason):
+    from nlcli_wizard.errors import TrainingError
+    from training.vocab import load_vocabulary
+
+    def edit(file, text):
+        if file != name:
+            return text
+        assert old in text
+        return text.replace(old, new, 1)
+
+    folder = _vocab_copy(tmp_path, edit)
+    text = folder.joinpath(name).read_text().splitlines()
+    line = text.index(shown) + 1 if shown else next(i for i, t in enumerate(text, 1) if t.startswith("  clue: ")) - 3
+    with pytest.raises(TrainingError, match=rf"{name.replace('.', '[.]')}:{line}: .*{reason}"):
+        load_vocabulary(folder)
+
+
+def test_a_target_venvy_rejects_fails_the_build_at_its_line(tmp_path, authored_dir):
+    from nlcli_wizard.errors import TrainingError
+    from training.vocab import load_vocabulary
+
+    folder = _vocab_copy(tmp_path, lambda name, text: text.replace(
+        "  venvy stats:\n", "  venvy stats --colour:\n", 1) if name == "intents.yaml" else text)
+    line = _line_of(folder, "intents.yaml", "  venvy stats --colour:")
+    with pytest.raises(TrainingError, match=rf"intents\.yaml:{line}: the target 'venvy stats --colour' is invalid"):
+        build(authored=authored_dir, vocab=load_vocabulary(folder))
 
 
 def test_held_out_personas_go_to_calibration_only(examples):

@@ -1,13 +1,17 @@
-"""Build the train/validation/test splits from venvy's catalog and the intents.
+"""Build the train/validation/test splits from a tool's catalog and its vocabulary.
 
-    python -m training.dataset            # writes data/{train,val,test}.jsonl + data/manifest.json
+    python -m training.dataset            # writes data/{train,val,test,calib}.jsonl + data/manifest.json
     python -m training.dataset --seed 7 --out /tmp/data
 
-Splits are by *template*: a phrasing used for the test split never appears
-in train or validation (only its intent does), so test accuracy measures
-generalization to wording the model has not seen. Every target is parsed
-and canonicalized by the engine's validator; the build fails on any invalid
-one, and on any venvy subcommand that no intent covers.
+The vocabulary (phrasings, fragments, synonyms, slot pools, out-of-scope
+requests) is data under ``data/venvy/`` (see training/vocab.py); this module
+knows no tool. Template splits are by *template*: a phrasing used for the
+test split never appears in train or validation (only its intent does), so
+test accuracy measures generalization to wording the model has not seen.
+Composed requests split by their head and fragment set, authored requests by
+voice (held-out voices go to calib) and request. Every target is parsed and
+canonicalized by the engine's validator; the build fails on any invalid one,
+and on any subcommand that no intent covers.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from nlcli_wizard.errors import InvalidCommandError, TrainingError
 from nlcli_wizard.validator import parse, quote
 from training import compose
 from training.compose import load_yaml
-from training.intents import CHOICE_WORDS, INTENTS, MORE, OUT_OF_SCOPE, PACKAGES, VERBOSE_WRAPPERS
+from training.vocab import SLOT, SlotFiller, Vocabulary, load_vocabulary
 
 SPLITS = ("train", "val", "test")
 CALIB = "calib"  # held-out voices, for calibration only: never train, val or test
@@ -39,13 +43,14 @@ VOCAB_DIR = paths.data_dir() / "venvy"
 # At most this many train examples: at ~1.5 s per step of 16 on 2 cores,
 # 3 epochs of 6,200 stay under the 30-minute fine-tune budget.
 TRAIN_CAP = 6200
-_SLOT = re.compile(r"\{(\w+)\}")
+OUT_OF_SCOPE = "out-of-scope"  # the intent of a request the tool cannot do
+_SLOT = SLOT
 
 
 @dataclass(frozen=True)
 class Example:
     query: str
-    command: str | None  # canonical venvy command, None = abstain
+    command: str | None  # canonical command, None = abstain
     intent: str
     template: str
     split: str
@@ -53,141 +58,21 @@ class Example:
 
 
 @functools.cache
-def _pools() -> dict:
-    return load_yaml(VOCAB_DIR / "slots.yaml")
+def default_vocabulary() -> Vocabulary:
+    return load_vocabulary(VOCAB_DIR)
 
 
-def _name(rng: random.Random) -> str:
-    pool = _pools()["names"]
-    if rng.random() < 0.3:
-        return rng.choice(pool["literal"])
-    tail = rng.choice(pool["tails"])
-    name = rng.choice(pool["stems"]) + (rng.choice(pool["seps"]) + tail if tail else "")
-    r = rng.random()
-    if r < 0.08:
-        name = name.capitalize()
-    elif r < 0.12:
-        name = name.upper()
-    return name
-
-
-def _join(prefix: str, *parts: str) -> str:
-    # A Windows prefix written with backslashes keeps them throughout.
-    sep = "\\" if "\\" in prefix else "/"
-    return sep.join([prefix, *(part.replace("/", sep) for part in parts)])
-
-
-def _path_value(slot: str, subcommand: str, rng: random.Random) -> str:
-    pool = _pools()["paths"]
-    if slot == "path":
-        shape = rng.random()
-        if shape < pool["bare_share"]:
-            return rng.choice(pool["venv_dirs"])
-        if shape < pool["bare_share"] + pool["relative_share"]:
-            return "./" + rng.choice(pool["venv_dirs"])
-        return _join(rng.choice(pool["prefixes"]), _name(rng), rng.choice(pool["venv_dirs"]))
-    # A bare "~" to scan is what --home is for; the dataset keeps the two apart.
-    prefixes = [p for p in pool["prefixes"] if not (subcommand == "scan" and p == "~")]
-    if slot == "dir" and rng.random() < 0.4:
-        return rng.choice(prefixes)
-    return _join(rng.choice(prefixes), _name(rng))
-
-
-def _number_words(value: int, rng: random.Random) -> str:
-    pool = _pools()["numbers"]
-    words = pool.get(value)
-    return rng.choice(words) if words and rng.random() < pool["word_share"] else str(value)
-
-
-def _quoted(value: str, rng: random.Random) -> str:
-    """How a request writes a path: quoted where it holds a space, sometimes anyway."""
-    if " " in value or rng.random() < _pools()["quote_share"]:
-        mark = rng.choice(['"', "'"])
-        return mark + value + mark
-    return value
-
-
-def _slot_value(slot: str, subcommand: str, rng: random.Random, cmd_names: list[str]) -> tuple[str, str]:
-    """(value for the command, words for the request)."""
-    pools = _pools()
-    if slot == "name":
-        value = _name(rng)
-    elif slot in ("path", "dir", "proj"):
-        value = _path_value(slot, subcommand, rng)
-        return value, _quoted(value, rng)
-    elif slot == "name_or_path":
-        return _slot_value(rng.choice(["name", "path"]), subcommand, rng, cmd_names)
-    elif slot == "days":
-        value = str(rng.choice(pools["days"]))
-        return value, _number_words(int(value), rng)
-    elif slot == "duration":
-        days = rng.choice(sorted(pools["durations"]))
-        return str(days), rng.choice(pools["durations"][days])
-    elif slot == "count":
-        count = rng.choice(sorted(pools["counts"]))
-        return str(count), rng.choice(pools["counts"][count])
-    elif slot in ("n", "depth"):
-        value = str(rng.randint(1, 30) if slot == "n" else rng.choice(pools["depths"]))
-        return value, _number_words(int(value), rng)
-    elif slot == "pkg":
-        value = rng.choice(PACKAGES)
-    elif slot == "cmd":
-        value = rng.choice(cmd_names)
-    elif slot in pools["choices"]:
-        words = pools["choices"][slot]
-        value = rng.choice(sorted(words))
-        return value, rng.choice(words[value])
-    else:
-        words = CHOICE_WORDS.get((subcommand, slot)) or CHOICE_WORDS[("*", slot)]
-        value = rng.choice(sorted(words))
-        return value, rng.choice(words[value])
-    return value, value
-
-
-# Interchangeable words: a template is re-worded with these at random, so the
-# model learns that "virtualenvs" and "venvs" ask for the same thing.
-_SYNONYMS = [
-    ["venvs", "virtual environments", "virtualenvs", "envs", "environments", "python envs", "virtual envs"],
-    ["venv", "virtual environment", "virtualenv", "env", "environment", "python env"],
-    ["list", "show", "display", "print", "show me", "give me"],
-    ["delete", "remove", "get rid of", "erase", "wipe", "drop", "trash"],
-    ["find", "locate", "discover", "detect"],
-    ["folder", "directory", "dir"],
-    ["biggest", "largest", "heaviest"],
-    ["unused", "idle", "inactive"],
-    ["used", "touched"],  # not "activated": "the activated venv" is venvy current
-    ["register", "enroll"],
-    ["inspect", "examine"],
-    ["disk space", "disk usage", "storage"],
-    ["home directory", "home folder", "home dir"],
-    ["broken", "unhealthy", "corrupted"],
-    ["called", "named"],
-    ["simulate", "preview", "dry-run"],
-    ["stale", "old", "abandoned"],
-    ["manual", "help page", "docs"],
-    ["summary", "overview"],
-]
-_SYNONYM_OF = {w: group for group in _SYNONYMS for w in group}
-_SYNONYM_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SYNONYM_OF), key=len, reverse=True)) + r")\b")
-_IMPERATIVE = {"list", "show", "find", "register", "scan", "remove", "delete", "clean", "check", "give", "display",
-               "print", "search", "track", "mark", "generate", "set", "discover", "detect", "get", "prune", "run",
-               "start", "add", "make", "inspect", "describe", "update", "record", "clear", "wipe", "empty", "reset",
-               "flush", "suggest", "output", "export", "dump", "sort", "order", "look", "filter", "enumerate", "cleanup"}
-_PREFIXES_POLITE = ["could you ", "I want to ", "how do I ", "help me ", "I'd like to ", "i need to ", "pls ",
-                    "can I ", "let's ", "quickly "]
-
-
-def _reword(text: str, rng: random.Random) -> str:
+def _reword(vocab: Vocabulary, text: str, rng: random.Random) -> str:
     if rng.random() < 0.5:
         # Placeholders such as {dir} are split out first so they are never re-worded.
         parts = re.split(r"(\{\w+\})", text)
         text = "".join(
-            part if part.startswith("{") else _SYNONYM_RE.sub(
-                lambda m: rng.choice(_SYNONYM_OF[m.group(0)]) if rng.random() < 0.5 else m.group(0), part)
+            part if part.startswith("{") else vocab.synonym_re.sub(
+                lambda m: rng.choice(vocab.synonym_of[m.group(0)]) if rng.random() < 0.5 else m.group(0), part)
             for part in parts
         )
-    if text.split(" ", 1)[0] in _IMPERATIVE and rng.random() < 0.25:
-        text = rng.choice(_PREFIXES_POLITE) + text
+    if text.split(" ", 1)[0] in vocab.imperatives and rng.random() < 0.25:
+        text = rng.choice(vocab.polite_prefixes) + text
     return text
 
 
@@ -211,9 +96,9 @@ def _typo(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def _style(text: str, rng: random.Random) -> str:
+def _style(vocab: Vocabulary, text: str, rng: random.Random) -> str:
     """Vary register the way real requests vary: wording, case, politeness, punctuation."""
-    text = _reword(text, rng)
+    text = _reword(vocab, text, rng)
     if rng.random() < 0.12:
         text = _typo(text, rng)
     r = rng.random()
@@ -238,38 +123,36 @@ def _style(text: str, rng: random.Random) -> str:
     return text
 
 
-# "venv envs" and "all venv environments" mean every virtual environment to
-# most people; the bare word asks for --type venv only where a request says it
-# filters by kind ("of type venv", "only venv ones", "made with venv").
-_TYPE_CUE = re.compile(r"\b(type|only|just|made|created|filter|ones)\b", re.IGNORECASE)
-
-
-def _fill(template: str, target: str | None, subcommand: str, rng: random.Random, cmd_names: list[str]):
-    request, command = _style(template, rng), target
+def _fill(vocab: Vocabulary, fill: SlotFiller, template: str, target: str | None, subcommand: str,
+          rng: random.Random) -> tuple[str, str | None]:
+    request, command = _style(vocab, template, rng), target
     for slot in sorted(set(_SLOT.findall(template)) | set(_SLOT.findall(target or ""))):
-        value, words = _slot_value(slot, subcommand, rng, cmd_names)
-        if slot == "type" and words == "venv" and not _TYPE_CUE.search(_SLOT.sub("", template)):
-            words = "plain venv"
+        value, words = fill(slot, subcommand, rng)
+        for rule in vocab.bare_words:
+            if slot == rule["slot"] and words == rule["word"] and not re.search(
+                    rule["cue"], _SLOT.sub("", template), re.IGNORECASE):
+                words = rule["say"]
         # Paths and names are case-sensitive: an upper-cased request keeps the value as is.
-        upper_words = words if slot in ("path", "dir", "proj", "name") else words.upper()
+        upper_words = words if vocab.is_verbatim(slot) else words.upper()
         request = request.replace("{" + slot + "}", words).replace("{" + slot.upper() + "}", upper_words)
         if command:
             command = command.replace("{" + slot + "}", quote(value))
     return request, command
 
 
-def template_key(template: str) -> str:
+def template_key(template: str, vocab: Vocabulary | None = None) -> str:
     """What a template says once synonyms and punctuation are set aside: "delete
     the venv {name}" and "remove the environment {name}" have one key. Splits go
     by key, so re-wording cannot carry a test phrasing into train."""
-    text = _SYNONYM_RE.sub(lambda m: _SYNONYM_OF[m.group(0)][0], template.lower())
+    vocab = vocab or default_vocabulary()
+    text = vocab.synonym_re.sub(lambda m: vocab.synonym_of[m.group(0)][0], template.lower())
     return " ".join(re.sub(r"[^\w{}~$-]", " ", text).split())
 
 
-def _assign_splits(templates: list[str], key: str, seed: int) -> dict[str, list[str]]:
+def _assign_splits(vocab: Vocabulary, templates: list[str], key: str, seed: int) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for template in templates:
-        groups.setdefault(template_key(template), []).append(template)
+        groups.setdefault(template_key(template, vocab), []).append(template)
     # Ordered by a hash of each phrasing, not by shuffling the list: adding a
     # template leaves every other template in its split, so rounds compare.
     shuffled = sorted(groups, key=lambda k: hashlib.sha256(f"{seed}:{key}:{k}".encode()).hexdigest())
@@ -285,28 +168,26 @@ def _requests_per_template(text: str, per_template: int) -> int:
     return per_template if _SLOT.search(text) else max(2, per_template // 2)
 
 
-def composed_examples(seed: int, rng: random.Random, cmd_names: list[str],
+def _parameter_names(catalog, name: str) -> list[str] | None:
+    spec = catalog.command(name)
+    return None if spec is None else [p.name.upper() if p.is_argument else p.long for p in spec.params]
+
+
+def composed_examples(vocab: Vocabulary, fill: SlotFiller, seed: int, rng: random.Random,
                       per_option: int = COMPOSED_PER_OPTION) -> list[Example]:
     """Requests built from compose.yaml's heads and per-parameter fragments,
     every combination each subcommand allows; split by their head and fragment set."""
     catalog = load_catalog()
-
-    def known(name: str) -> list[str] | None:
-        spec = catalog.command(name)
-        return None if spec is None else [p.name.upper() if p.is_argument else p.long for p in spec.params]
-
-    subs, _ = compose.parse_spec(load_yaml(VOCAB_DIR / "compose.yaml"), known)
+    subs, _ = compose.parse_spec(load_yaml(vocab.folder / "compose.yaml"), functools.partial(_parameter_names, catalog))
     out = []
-    for c in compose.generate(
-        catalog.program, subs, compose.budget(per_option, COMPOSED_PER_SUBCOMMAND), rng,
-        lambda slot, sub, r: _slot_value(slot, sub, r, cmd_names), quote,
-    ):
+    for c in compose.generate(catalog.program, subs, compose.budget(per_option, COMPOSED_PER_SUBCOMMAND), rng,
+                              fill, quote):
         try:
             command = parse(c.command).canonical
         except InvalidCommandError as exc:
             raise TrainingError(f"compose.yaml made an invalid command {c.command!r} for {c.query!r}: {exc}") from None
         # Split by the key up to synonyms, as templates are: "wipe it" in test, "erase it" in train would leak.
-        out.append(Example(c.query, command, c.signature, c.key, compose.split_of(template_key(c.key), seed),
+        out.append(Example(c.query, command, c.signature, c.key, compose.split_of(template_key(c.key, vocab), seed),
                            "composed"))
     return out
 
@@ -337,7 +218,7 @@ def authored_examples(directory: Path, heldout: set[str], seed: int = 0) -> list
                 raise TrainingError(f"{where}: 'persona' must name who wrote the request.")
             if command is not None:
                 if not isinstance(command, str):
-                    raise TrainingError(f"{where}: 'command' must be a venvy command or null.")
+                    raise TrainingError(f"{where}: 'command' must be a command line or null.")
                 try:
                     command = parse(command).canonical
                 except InvalidCommandError as exc:
@@ -347,68 +228,70 @@ def authored_examples(directory: Path, heldout: set[str], seed: int = 0) -> list
     return out
 
 
-def _heldout_personas() -> set[str]:
-    data = load_yaml(VOCAB_DIR / "sources.yaml")
-    personas = data.get("heldout") if isinstance(data, dict) else None
-    if not isinstance(personas, list) or not all(isinstance(p, str) for p in personas):
-        raise TrainingError(f"{VOCAB_DIR / 'sources.yaml'}:1: 'heldout' must be a list of persona names.")
-    return set(personas)
-
-
-def build(seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None = None) -> list[Example]:
+def build(seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None = None,
+          vocab: Vocabulary | None = None) -> list[Example]:
     """Every split's examples; ``authored`` is the folder of hand-written rows
-    (default ``data/venvy/authored``)."""
+    (default: the vocabulary folder's ``authored/``)."""
+    vocab = vocab or default_vocabulary()
     catalog = load_catalog()
     cmd_names = sorted(catalog.commands)
+    fill = SlotFiller(vocab, cmd_names)
     rng = random.Random(seed)
     examples: list[Example] = []
     covered: set[str] = set()
 
-    def emit(query: str, command: str | None, intent: str, template: str, split: str) -> None:
+    def emit(query: str, command: str | None, intent: str, template: str, split: str, where: str) -> None:
         if command is not None:
-            command = parse(command).canonical  # raises on any invalid target
+            try:
+                command = parse(command).canonical
+            except InvalidCommandError as exc:
+                raise TrainingError(f"{where}: the target {command!r} is invalid: {exc}") from None
         examples.append(Example(query, command, intent, template, split))
 
-    intents = dict(INTENTS)
-    for target, extra in MORE.items():  # MORE may also bring intents of its own
-        intents[target] = intents.get(target, []) + extra
+    intents = vocab.intents
     owner: dict[str, str] = {}
-    for target, templates in [*intents.items(), ("out-of-scope", OUT_OF_SCOPE)]:
-        for template in templates:
+    for target, templates in [*intents.items(), (OUT_OF_SCOPE, vocab.out_of_scope)]:
+        for i, template in enumerate(templates):
             if owner.setdefault(template.lower(), target) != target or templates.count(template) > 1:
-                raise ValueError(f"Template {template!r} is listed twice ({owner[template.lower()]}, {target})")
+                raise TrainingError(f"{templates.where(i)}: the phrasing {template!r} is listed twice "
+                                    f"({owner[template.lower()]}, {target}).")
+    program = catalog.program + " "
     for target, templates in intents.items():
+        if not target.startswith(program) or len(target.split()) < 2:
+            raise TrainingError(f"{intents.where(target)}: a target must start with '{program}' and a subcommand.")
         subcommand = target.split()[1]
         covered.add(subcommand)
         count = _requests_per_template(target, per_template)
-        for split, chosen in _assign_splits(templates, target, seed).items():
+        for split, chosen in _assign_splits(vocab, templates, target, seed).items():
             for template in chosen:
                 for _ in range(count):
-                    query, command = _fill(template, target, subcommand, rng, cmd_names)
-                    emit(query, command, target, template, split)
+                    query, command = _fill(vocab, fill, template, target, subcommand, rng)
+                    emit(query, command, target, template, split, intents.where(target))
 
-    wrappers = _assign_splits(VERBOSE_WRAPPERS, "verbose", seed)
-    by_split: dict[str, list[Example]] = {s: [e for e in examples if e.command and e.command.startswith("venvy ")
-                                              and "--help" not in e.command and "--version" not in e.command]
+    wrappers = _assign_splits(vocab, vocab.verbose_wrappers, "verbose", seed)
+    by_split: dict[str, list[Example]] = {s: [e for e in examples if e.command and e.command.startswith(program)
+                                              and not any(o in e.command for o in vocab.verbose_skip)]
                                           for s in SPLITS}
     for split, chosen in wrappers.items():
         for wrapper in chosen:
             for base in rng.sample(by_split[split], min(len(by_split[split]), 16)):
-                command = base.command.replace("venvy ", "venvy --verbose ", 1)
-                emit(wrapper.replace("{x}", base.query), command, "verbose", wrapper, split)
+                command = base.command.replace(program, f"{program}{vocab.verbose_option} ", 1)
+                emit(wrapper.replace("{x}", base.query), command, "verbose", wrapper, split,
+                     vocab.verbose_wrappers.where())
 
-    for split, chosen in _assign_splits(OUT_OF_SCOPE, "out-of-scope", seed).items():
+    for split, chosen in _assign_splits(vocab, vocab.out_of_scope, OUT_OF_SCOPE, seed).items():
         for template in chosen:
             for _ in range(_requests_per_template(template, per_template)):
-                query, _ = _fill(template, None, "", rng, cmd_names)
-                emit(query, None, "out-of-scope", template, split)
+                query, _ = _fill(vocab, fill, template, None, "", rng)
+                emit(query, None, OUT_OF_SCOPE, template, split, "")
 
-    examples += composed_examples(seed, rng, cmd_names)
-    examples += authored_examples(authored or VOCAB_DIR / "authored", _heldout_personas(), seed)
+    examples += composed_examples(vocab, fill, seed, rng)
+    examples += authored_examples(authored or vocab.folder / "authored", vocab.heldout, seed)
 
     missing = set(catalog.commands) - covered
     if missing:
-        raise ValueError(f"No intent covers venvy subcommand(s): {', '.join(sorted(missing))}")
+        raise TrainingError(f"{intents.where()}: no intent covers {catalog.program} subcommand(s): "
+                            f"{', '.join(sorted(missing))}.")
     # Identical (query, command) pairs add nothing; keep the first.
     seen: set[tuple[str, str | None]] = set()
     unique = []
