@@ -10,6 +10,7 @@ from nlcli_wizard.errors import TrainingError
 from nlcli_wizard.validator import validate
 from training import compose
 from training.dataset import VOCAB_DIR, build
+from training.vocab import load_yaml
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def train(tmp_path_factory):
 
 
 def _exclusive() -> dict[str, list[frozenset[str]]]:
-    data = compose.load_yaml(VOCAB_DIR / "compose.yaml")
+    data = load_yaml(VOCAB_DIR / "compose.yaml")
     return {name: [frozenset(p) for p in spec.get("exclusive") or []] for name, spec in data["subcommands"].items()}
 
 
@@ -93,7 +94,7 @@ def _spec(tmp_path, text: str):
         spec = catalog.command(name)
         return None if spec is None else [p.name.upper() if p.is_argument else p.long for p in spec.params]
 
-    return compose.parse_spec(compose.load_yaml(path), known)
+    return compose.parse_spec(load_yaml(path), known)
 
 
 @pytest.mark.parametrize("text, line, reason", [

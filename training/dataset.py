@@ -31,8 +31,7 @@ from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.errors import InvalidCommandError, TrainingError
 from nlcli_wizard.validator import parse, quote
 from training import compose
-from training.compose import load_yaml
-from training.vocab import SLOT, SlotFiller, Vocabulary, load_vocabulary
+from training.vocab import SLOT, SlotFiller, Vocabulary, load_vocabulary, load_yaml
 
 SPLITS = ("train", "val", "test")
 CALIB = "calib"  # held-out voices, for calibration only: never train, val or test
