@@ -351,9 +351,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-template", type=int, default=PER_TEMPLATE)
     parser.add_argument("--out", type=Path, default=paths.data_dir())
-    parser.add_argument("--authored", type=Path, help="folder of hand-written *.jsonl (default data/venvy/authored)")
+    parser.add_argument("--vocab", type=Path, default=VOCAB_DIR, help="the tool's vocabulary folder (default data/venvy)")
+    parser.add_argument("--authored", type=Path, help="folder of hand-written *.jsonl (default <vocab>/authored)")
     args = parser.parse_args(argv)
-    manifest = write_splits(build(args.seed, args.per_template, args.authored), args.out, args.seed)
+    try:
+        examples = build(args.seed, args.per_template, args.authored, load_vocabulary(args.vocab))
+    except TrainingError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    manifest = write_splits(examples, args.out, args.seed)
     print(json.dumps(manifest["splits"], indent=2))
 
 
