@@ -1,6 +1,7 @@
 """Run a validated venvy command: an argv list, never a shell.
 
-Output is streamed line by line to a callback. Commands that may ask venvy's
+Output is streamed line by line to a callback; :func:`run_checked` folds a
+venvy traceback into one line (:mod:`nlcli_wizard.crashes`). Commands that may ask venvy's
 own yes/no question (deleting without ``--force``/``--dry-run``) need the
 real terminal; :func:`needs_terminal` says which, and the TUI hands the
 terminal over for those.
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from nlcli_wizard.crashes import Folder, RunResult, alternatives
 from nlcli_wizard.errors import InvalidCommandError, VenvyMissingError
 from nlcli_wizard.validator import ParsedCommand, parse
 
@@ -56,6 +58,15 @@ def run_streaming(command: str, on_line: Callable[[str], None], timeout: float |
     for line in proc.stdout:
         on_line(line.rstrip("\n"))
     return proc.wait(timeout=timeout)
+
+
+def run_checked(command: str, on_line: Callable[[str], None], timeout: float | None = None) -> RunResult:
+    """:func:`run_streaming`, with a venvy crash folded into one :class:`~nlcli_wizard.crashes.Crash`
+    (its traceback held back from ``on_line``) and the working commands that do the same job."""
+    folder = Folder(on_line)
+    code = run_streaming(command, folder, timeout)
+    crash = folder.crash(code)
+    return RunResult(code, crash, alternatives(command) if crash else ())
 
 
 def run_in_terminal(command: str) -> int:

@@ -18,6 +18,7 @@ from nlcli_wizard import feedback, paths, runner
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.config import Config, load_config
 from nlcli_wizard.corrections import Corrections, Notice
+from nlcli_wizard.crashes import RunResult
 from nlcli_wizard.engine import Engine
 from nlcli_wizard.errors import FeedbackError
 from nlcli_wizard.feedback import FeedbackRecord
@@ -110,8 +111,9 @@ class Wizard:
     def dry_run_variant(self, command: str) -> str | None:
         return runner.dry_run_variant(command)
 
-    def run(self, command: str, on_line: Callable[[str], None]) -> int:
-        return runner.run_streaming(command, on_line)
+    def run(self, command: str, on_line: Callable[[str], None]) -> RunResult:
+        """Run with output to ``on_line``; a venvy crash comes back folded, with working alternatives."""
+        return runner.run_checked(command, on_line)
 
     def run_in_terminal(self, command: str) -> int:
         return runner.run_in_terminal(command)

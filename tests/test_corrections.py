@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from app.main import make_app
+from app.widgets import ConfidenceMeter
 from nlcli_wizard import feedback
 from nlcli_wizard.config import Config
 from nlcli_wizard.corrections import Corrections, Notice, normalize, within_one_edit
@@ -125,3 +127,28 @@ def test_a_new_process_sees_the_correction_at_once(nlcli_home):
     assert after.returncode == 3  # now the model is asked, and it is missing
     bad = run_cli("corrections", "--forget", "1")
     assert bad.returncode == 2 and "no correction number 1" in bad.stderr.decode()
+
+
+async def test_tui_labels_a_correction_as_the_users_own(nlcli_home):
+    engine = ScriptedEngine({"sorted by size": (" venvy ls --sort size", 0.99)})
+    app = make_app(Wizard(lambda: engine, config=Config()))
+    async with app.run_test(size=(110, 34)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press(*"show my venvs sorted by size", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        meter = app.query_one(ConfidenceMeter)
+        assert "%  high" in str(meter.render())  # the model's score
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 30, *"venvy size", "enter")
+        await pilot.pause()
+        assert app.command == "venvy size"
+        assert "your own correction" in str(meter.render()) and "%" not in str(meter.render())
+        # The same request again (case and punctuation changed) is answered by the correction at once.
+        await pilot.press(*["backspace"] * 40, *"Show my venvs, sorted by SIZE!", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.command == "venvy size" and app.translation.source == "correction"
+        assert "your own correction" in str(meter.render())
+        assert len(engine.prompts) == 1

@@ -1,0 +1,122 @@
+"""venvy's own crashes: found by probing venvy in a sandbox, told in one line, a working command offered."""
+
+from __future__ import annotations
+
+import pytest
+from textual.command import CommandPalette
+
+from app.main import make_app
+from app.widgets import OutputLog
+from nlcli_wizard import runner
+from nlcli_wizard.catalog import load_catalog
+from nlcli_wizard.config import Config
+from nlcli_wizard.crashes import KNOWN_CRASHES, Folder, alternatives, crash_in, invocations, probe
+from nlcli_wizard.engine import ScriptedEngine
+from nlcli_wizard.service import Wizard
+
+TRACEBACK = """\
+Traceback (most recent call last):
+  File "/venv/bin/venvy", line 8, in <module>
+    sys.exit(main())
+  File "/venv/lib/python3.11/site-packages/venvy/registry.py", line 218, in list_all
+    cursor.execute(f"SELECT * FROM venvs ORDER BY {sort_by} DESC")
+sqlite3.OperationalError: no such column: size""".splitlines()
+
+
+def test_the_probe_finds_exactly_the_known_crashes_and_their_alternatives_work():
+    """Fails when venvy's behaviour changes: a fixed crash, a new one, or an alternative that stopped working."""
+    results = {r.command: r for r in probe()}
+    crashed = {command: r.crash.summary for command, r in results.items() if r.crash is not None}
+    assert crashed == {
+        "venvy ls --sort size": "venvy crashed: sqlite3.OperationalError: no such column: size",
+        "venvy ls --sort project": "venvy crashed: sqlite3.OperationalError: no such column: project",
+    }
+    assert set(crashed) == set(KNOWN_CRASHES)
+    for offered in {a for alts in KNOWN_CRASHES.values() for a in alts}:
+        assert results[offered].exit_code == 0, offered
+
+
+def test_the_probe_never_runs_a_deleting_command_without_dry_run():
+    catalog = load_catalog()
+    probed = list(invocations(catalog))
+    deleting = [c for c in probed if catalog.command(c.split()[1]) and catalog.command(c.split()[1]).deletes]
+    assert deleting and all("--dry-run" in c and "--force" not in c for c in deleting)
+    assert not any(c.startswith("venvy remove") for c in probed)
+    assert {"venvy ls --sort size", "venvy list --sort size", "venvy size --format json"} <= set(probed)
+
+
+def test_a_traceback_becomes_one_line_and_ordinary_output_passes():
+    crash = crash_in(["Listing…", *TRACEBACK])
+    assert crash is not None and crash.summary == "venvy crashed: sqlite3.OperationalError: no such column: size"
+    assert crash.traceback == tuple(TRACEBACK)
+    assert crash_in(["no venvs registered"]) is None
+    shown: list[str] = []
+    fold = Folder(shown.append)
+    for line in ["Listing…", *TRACEBACK]:
+        fold(line)
+    assert fold.crash(1) == crash and shown == ["Listing…"]
+    shown.clear()
+    fold = Folder(shown.append)  # a successful run that prints the word: nothing is hidden
+    for line in ["a", "Traceback (most recent call last):", "b"]:
+        fold(line)
+    assert fold.crash(0) is None and shown == ["a", "Traceback (most recent call last):", "b"]
+
+
+def test_alternatives_do_the_same_job_and_keep_the_format():
+    assert alternatives("venvy ls -s size") == ("venvy list --sort size", "venvy size")
+    assert alternatives("venvy ls --sort size --format json") == ("venvy list --format json --sort size",
+                                                                  "venvy size --format json")
+    assert alternatives("venvy ls --format simple --sort size") == ("venvy list --format simple --sort size",
+                                                                    "venvy size")  # size has no 'simple'
+    assert alternatives("venvy ls --sort project") == ()
+    assert alternatives("venvy ls") == ()
+
+
+def test_running_a_crashing_command_folds_the_traceback():
+    lines: list[str] = []
+    result = runner.run_checked("venvy ls --sort size", lines.append)
+    assert result.exit_code == 1 and result.crash is not None
+    assert "sqlite3.OperationalError" in result.crash.summary
+    assert not any("Traceback" in line for line in lines)
+    assert result.alternatives == ("venvy list --sort size", "venvy size")
+
+
+def log_lines(app) -> list[str]:
+    return [line.text for line in app.query_one(OutputLog).lines]
+
+
+@pytest.mark.parametrize("size", [(110, 34), (80, 24)])
+async def test_tui_shows_a_crash_in_one_line_and_offers_the_working_command(size):
+    """The README's first example: venvy crashes on it, the log says so in one line and the fix is offered."""
+    engine = ScriptedEngine({"sorted by size": (" venvy ls --sort size", 0.99)})
+    app = make_app(Wizard(lambda: engine, config=Config()))
+    async with app.run_test(size=size) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press(*"show my venvs sorted by size", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("ctrl+r")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        lines = log_lines(app)
+        assert lines[0] == "$ venvy ls --sort size"
+        assert "✗ venvy crashed: sqlite3.OperationalError: no such column: size" in lines
+        assert not any("Traceback" in line or "File " in line for line in lines)
+        assert lines[-1] == "[exit code 1]"
+        assert app.command == "venvy list --sort size"
+        assert "does the same job" in str(app.reason_line.render())
+        # The folded traceback is one palette command away.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"traceback")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Traceback (most recent call last):" in log_lines(app)
+        assert log_lines(app)[-1] == "sqlite3.OperationalError: no such column: size"
+        # The offered command works.
+        await pilot.press("ctrl+r")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert log_lines(app)[-1] == "[exit code 0]"
+
