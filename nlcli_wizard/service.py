@@ -126,6 +126,21 @@ class Wizard:
                                 model_id=self.model_id, corrected=corrected, exit_code=exit_code)
         return feedback.append(record, self.feedback_path)
 
+    def flag(self, translation: Translation, correction: str) -> Path:
+        """The user says ``translation`` was wrong and ``correction`` (a canonical
+        command, or ABSTAIN for "venvy cannot do this") is right: record it as
+        a correction of the model's own answer, whatever the user had edited since."""
+        return self.record("wrong", translation.query, translation.candidate, translation.confidence,
+                           corrected=correction)
+
+    def record_use(self, translation: Translation, verdict: str, command: str,
+                   exit_code: int | None = None) -> Path:
+        """The user ran or copied ``command`` for ``translation``; a command that
+        differs from the model's answer was edited first, and that is a correction too."""
+        corrected = command if command != translation.candidate else None
+        return self.record(verdict, translation.query, translation.candidate, translation.confidence,
+                           corrected=corrected, exit_code=exit_code)
+
     def add_to_shell_history(self, command: str) -> Path | None:
         if not self.config.shell_history:
             return None
