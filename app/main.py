@@ -26,10 +26,14 @@ def entry() -> None:
     from nlcli_wizard.engine import silence_llama_logs
 
     silence_llama_logs()  # before anything loads: llama.cpp must not write on the TUI's screen
-    command = make_app(initial_query=" ".join(args.query)).run()
-    if command:
+    app = make_app(initial_query=" ".join(args.query))
+    command = app.run()
+    # Textual sets a non-zero return code when the app ended on an unhandled error;
+    # a script running `cmd=$(nlcli-tui)` must see that, and no command.
+    code = app.return_code or 0
+    if command and code == 0:
         print(command)
-    sys.exit(0)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

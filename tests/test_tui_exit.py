@@ -1,0 +1,27 @@
+"""The TUI's exit status says when it ended on an error (issue 13, finding 1)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import pytest
+
+from app import main as tui_main
+from app.main import make_app
+from nlcli_wizard.config import Config
+from nlcli_wizard.service import Wizard
+
+
+def test_the_tui_exits_non_zero_when_it_ends_on_an_error(monkeypatch, capsys):
+    def broken_engine():
+        raise RuntimeError("an unexpected failure inside the engine")
+
+    app = make_app(Wizard(broken_engine, config=Config()))
+    monkeypatch.setattr(app, "run", functools.partial(app.run, headless=True, size=(80, 24)))
+    monkeypatch.setattr(tui_main, "make_app", lambda *args, **kwargs: app)
+    monkeypatch.setattr(sys, "argv", ["nlcli-tui"])
+    with pytest.raises(SystemExit) as exited:
+        tui_main.entry()
+    assert exited.value.code not in (0, None)
+    assert capsys.readouterr().out == ""  # no command is printed for a crashed session
