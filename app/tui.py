@@ -9,18 +9,37 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, RichLog, Static
+from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from app import clipboard
-from app.widgets import ConfidenceMeter, ConfirmDialog, FlagDialog, HelpPanel, QueryInput, ValidatedInput
+from app.widgets import (
+    CommandView,
+    ConfidenceMeter,
+    ConfirmDialog,
+    EditorSlot,
+    FlagDialog,
+    HelpPanel,
+    HelpScroll,
+    OutputLog,
+    QueryInput,
+    ReasonLine,
+    StatusLine,
+    ValidatedInput,
+)
+from nlcli_wizard.config import KEY_BINDINGS, keys_in_force
+from nlcli_wizard.corrections import Notice
+from nlcli_wizard.crashes import Crash
 from nlcli_wizard.errors import NlcliError
+from nlcli_wizard.prompt import ABSTAIN
 from nlcli_wizard.service import Wizard
 from nlcli_wizard.translator import Chunk, Retry, Translation
+from nlcli_wizard.validator import ParsedCommand
 
 # Actions that act on the current command; they are off while a dialog is open.
 _COMMAND_ACTIONS = {"run", "copy", "edit", "flag", "print_and_quit"}
@@ -30,16 +49,12 @@ class NlcliApp(App[str | None]):
     CSS_PATH = "app.tcss"
     TITLE = "nlcli-wizard"
     SUB_TITLE = "venvy in plain words"
+    # Below 20 rows or 60 columns the dialogs drop their padding, buttons and input frame, so they fit.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
 
-    BINDINGS = [
-        Binding("ctrl+r", "run", "Run", priority=True, id="run"),
-        Binding("ctrl+y", "copy", "Copy", priority=True, id="copy"),
-        Binding("ctrl+e", "edit", "Edit", priority=True, id="edit"),
-        Binding("ctrl+f", "flag", "Flag wrong", priority=True, id="flag"),
-        Binding("escape", "cancel", "Cancel", id="cancel"),
-        Binding("ctrl+o", "print_and_quit", "Quit & print", priority=True, id="print-and-quit"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-    ]
+    # One table (config.KEY_BINDINGS) serves these bindings and the checks of the user's remaps.
+    BINDINGS = [Binding(b.key, b.action, b.description, priority=b.priority, id=b.id) for b in KEY_BINDINGS]
 
     busy: reactive[bool] = reactive(False)
 
@@ -72,6 +87,8 @@ class NlcliApp(App[str | None]):
         command: str
         exit_code: int | None
         error: str = ""
+        crash: Crash | None = None  # venvy's own traceback, folded
+        alternatives: tuple[str, ...] = ()  # working commands that do the crashed one's job
 
     def __init__(self, wizard: Wizard, initial_query: str = "") -> None:
         super().__init__()
@@ -79,24 +96,72 @@ class NlcliApp(App[str | None]):
         self.initial_query = initial_query
         self.translation: Translation | None = None
         self.command: str | None = None  # what run/copy act on (maybe edited)
+        self._parsed: ParsedCommand | None = None  # self.command, parsed once
         self._streamed = ""
         self._pending: str | None = None
         self._load_error = ""
+        self._traceback: tuple[str, ...] = ()  # the last venvy crash, folded out of the log
+        # Binding id -> the keys that trigger it once the user's remaps apply; hints and the palette name the first.
+        self.keys = keys_in_force(self.wizard.config.keys)
+
+    def key(self, binding_id: str) -> str:
+        """The key in force for a binding, as the hints show it."""
+        return self.keys[binding_id][0]
+
+    def _hint(self, *actions: tuple[str, str]) -> str:
+        return " · ".join(f"{self.key(binding_id)} {what}" for binding_id, what in actions)
+
+    # -- the widgets, by type ----------------------------------------------
+    @property
+    def query_input(self) -> QueryInput:
+        return self.query_one(QueryInput)
+
+    @property
+    def status_line(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    @property
+    def command_view(self) -> CommandView:
+        return self.query_one(CommandView)
+
+    @property
+    def meter(self) -> ConfidenceMeter:
+        return self.query_one(ConfidenceMeter)
+
+    @property
+    def reason_line(self) -> ReasonLine:
+        return self.query_one(ReasonLine)
+
+    @property
+    def editor(self) -> EditorSlot:
+        return self.query_one(EditorSlot)
+
+    @property
+    def output_log(self) -> OutputLog:
+        return self.query_one(OutputLog)
+
+    @property
+    def help_scroll(self) -> HelpScroll:
+        return self.query_one(HelpScroll)
+
+    @property
+    def help_panel(self) -> HelpPanel:
+        return self.query_one(HelpPanel)
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
         yield QueryInput(self.wizard.history(), placeholder="Describe what you want venvy to do, then press enter",
                          id="query")
-        yield Static("Loading the model…", id="status")
+        yield StatusLine("Loading the model…", id="status")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Static("", id="command")
+                yield CommandView(id="command")
                 yield ConfidenceMeter(id="confidence")
-                yield Static("", id="reason")
-                yield Vertical(id="editor")
-                yield RichLog(id="output", wrap=True, markup=False, highlight=False)
-            with ScrollableContainer(id="help-scroll"):
+                yield ReasonLine(id="reason")
+                yield EditorSlot(id="editor")
+                yield OutputLog(id="output")
+            with HelpScroll(id="help-scroll"):
                 yield HelpPanel(id="help")
         yield Footer()
 
@@ -105,21 +170,28 @@ class NlcliApp(App[str | None]):
             self.set_keymap(self.wizard.config.keys)
         if self.wizard.config.problem:
             self.notify(self.wizard.config.problem, severity="warning")
-        self.query_one("#help-scroll").border_title = "venvy --help"
         self._show_help(None)
-        self.query_one("#output", RichLog).border_title = "output"
-        self.query_one("#query", QueryInput).value = self.initial_query
-        self.query_one("#query").focus()
+        self.output_log.border_title = "output"
+        self.query_input.value = self.initial_query
+        self.query_input.focus()
         if self.initial_query.strip():
             self._pending = self.initial_query.strip()  # translated as soon as the model is up
         self.load_model()
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        # Notices quote requests, commands, paths and venvy's errors: plain text unless asked otherwise.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})",
+            assert isinstance(binding, Binding) and binding.id
+            yield SystemCommand(binding.description, f"{binding.description} ({self.key(binding.id)})",
                                 lambda action=binding.action: self.run_action(action))
+        if self._traceback:
+            yield SystemCommand("Show venvy's traceback", "The last venvy crash in full, in the output log",
+                                self.show_traceback)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in _COMMAND_ACTIONS and len(self.screen_stack) > 1:
@@ -137,14 +209,14 @@ class NlcliApp(App[str | None]):
         self.post_message(self.ModelLoaded(self.wizard.model_id))
 
     def on_nlcli_app_model_loaded(self, message: ModelLoaded) -> None:
-        self._status(f"Ready · model {message.model_id}")
+        self.status_line.show(f"Ready · model {message.model_id}")
         if self._pending:
             query, self._pending = self._pending, None
             self._start(query)
 
     def on_nlcli_app_model_failed(self, message: ModelFailed) -> None:
         self._load_error = message.error
-        self._status(f"Model unavailable: {message.error}")
+        self.status_line.show(f"Model unavailable: {message.error}")
         self.notify(message.error, severity="error", timeout=10)
 
     # -- translating -------------------------------------------------------
@@ -155,28 +227,29 @@ class NlcliApp(App[str | None]):
             self.notify("Type a request first, e.g. 'list my venvs sorted by size'.", severity="warning")
             return
         if self.busy:
-            self.notify("Still translating the last request; press escape to cancel it.", severity="warning")
+            self.notify(f"Still translating the last request; press {self.key('cancel')} to cancel it.",
+                        severity="warning")
             return
         if self._load_error:
             self.notify(self._load_error, severity="error")
             return
-        self.query_one("#query", QueryInput).remember(query)
+        self.query_input.remember(query)
         self.wizard.remember(query)
         if not self.wizard.ready:
             self._pending = query
-            self._status("Loading the model… your request will run as soon as it is ready")
+            self.status_line.show("Loading the model… your request will run as soon as it is ready")
             return
         self._start(query)
 
     def _start(self, query: str) -> None:
         self.busy = True
-        self.translation, self.command, self._streamed = None, None, ""
+        self.translation, self.command, self._parsed, self._streamed = None, None, None, ""
         self._close_editor()
-        self.query_one("#command", Static).remove_class("abstained")
-        self.query_one("#command", Static).update("")
-        self.query_one("#reason", Static).update("")
-        self.query_one(ConfidenceMeter).value = None
-        self._status("Translating…  (escape cancels)")
+        self.command_view.show("")
+        self.command_view.remove_class("abstained")
+        self.reason_line.show("")
+        self.meter.value = None
+        self.status_line.show(f"Translating…  ({self.key('cancel')} cancels)")
         self.translate(query)
 
     @work(thread=True, exclusive=True, group="translate")
@@ -190,62 +263,56 @@ class NlcliApp(App[str | None]):
                     self.post_message(self.Streamed(event.text))
                 elif isinstance(event, Retry):
                     self.post_message(self.Retried(event.reason))
-                else:
+                elif isinstance(event, Translation):
                     self.post_message(self.Finished(event))
+                elif isinstance(event, Notice):
+                    self.call_from_thread(self.notify, event.text, severity="warning", timeout=8)
         except NlcliError as exc:
             self.post_message(self.Failed(str(exc)))
 
     def on_nlcli_app_streamed(self, message: Streamed) -> None:
         self._streamed += message.text
-        self.query_one("#command", Static).update(self._streamed.strip())
+        self.command_view.show(self._streamed.strip())
 
     def on_nlcli_app_retried(self, message: Retried) -> None:
         self._streamed = ""
-        self.query_one("#command", Static).update("")
-        self.query_one("#reason", Static).update(f"First answer was invalid ({message.reason}); retrying with venvy's grammar…")
+        self.command_view.show("")
+        self.reason_line.show(f"First answer was invalid ({message.reason}); retrying with venvy's grammar…")
 
     def on_nlcli_app_finished(self, message: Finished) -> None:
         self.busy = False
         t = message.translation
         self.translation = t
-        self.command = t.command
-        self.query_one(ConfidenceMeter).value = t.confidence
-        command_view = self.query_one("#command", Static)
+        self.command, self._parsed = t.command, t.parsed
+        self.meter.source = t.source
+        self.meter.value = t.confidence
         if t.command:
-            command_view.update(t.command)
-            self.query_one("#reason", Static).update(
-                "ctrl+r run · ctrl+y copy · ctrl+e edit · ctrl+f flag as wrong"
-            )
+            self.command_view.show(t.command)
+            self.reason_line.show(self._hint(("run", "run"), ("copy", "copy"), ("edit", "edit"),
+                                             ("flag", "flag as wrong")))
         else:
-            command_view.add_class("abstained")
-            command_view.update("No command")
-            self.query_one("#reason", Static).update(t.reason)
+            self.command_view.show_abstained()
+            self.reason_line.show(t.reason)
         self._show_help(t.subcommand, t.used_options)
-        self._status(f"Ready · model {t.model_id} · {t.latency_s * 1000:.0f} ms")
+        self.status_line.show(f"Ready · model {t.model_id} · {t.latency_s * 1000:.0f} ms")
 
     def on_nlcli_app_failed(self, message: Failed) -> None:
         self.busy = False
-        self.query_one("#reason", Static).update(message.error)
+        self.reason_line.show(message.error)
         self.notify(message.error, severity="error")
-        self._status("Ready")
+        self.status_line.show("Ready")
 
     def watch_busy(self, busy: bool) -> None:
         self.set_class(busy, "locked")
 
     def _show_help(self, subcommand: str | None, used: tuple[str, ...] = ()) -> None:
-        self.query_one("#help-scroll").border_title = f"venvy {subcommand} --help" if subcommand else "venvy --help"
-        # click lays its help out for a width; below ~60 columns its option table
-        # falls apart, so narrower panels scroll sideways instead.
-        width = max(60, self.query_one("#help-scroll").size.width - 4)
-        self.query_one(HelpPanel).show(self.wizard.help_for(subcommand, width), used)
-
-    def _status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        self.help_scroll.name_help(f"venvy {subcommand} --help" if subcommand else "venvy --help")
+        self.help_panel.show(lambda width: self.wizard.help_for(subcommand, width), used)
 
     # -- actions on the command -------------------------------------------
     def _require_command(self) -> str | None:
         if self.busy:
-            self.notify("Wait for the translation to finish (or press escape).", severity="warning")
+            self.notify(f"Wait for the translation to finish (or press {self.key('cancel')}).", severity="warning")
             return None
         if not self.command:
             self.notify("There is no command yet; type a request and press enter.", severity="warning")
@@ -253,33 +320,30 @@ class NlcliApp(App[str | None]):
         return self.command
 
     def action_run(self) -> None:
-        command = self._require_command()
-        if command is None:
+        command, parsed = self._require_command(), self._parsed
+        if command is None or parsed is None:
             return
-        parsed = self.wizard.validate(command).parsed
-        if parsed is not None and self.wizard.deletes(parsed):
+        if self.wizard.deletes(parsed):
             dry_run = self.wizard.dry_run_variant(command)
 
             def chosen(choice: str | None) -> None:
                 if choice == "run":
-                    self._execute(command)
+                    self._execute(command, parsed)
                 elif choice == "dry-run" and dry_run:
-                    self._execute(dry_run)
+                    self._execute(dry_run, self.wizard.validate(dry_run).parsed)
                 else:
                     self.notify("Cancelled; nothing was run.")
 
             self.push_screen(ConfirmDialog(command, dry_run), chosen)
             return
-        self._execute(command)
+        self._execute(command, parsed)
 
-    def _execute(self, command: str) -> None:
-        log = self.query_one("#output", RichLog)
-        log.write(f"$ {command}")
-        parsed = self.wizard.validate(command).parsed
+    def _execute(self, command: str, parsed: ParsedCommand | None) -> None:
+        self.output_log.add(f"$ {command}")
         if parsed is not None and self.wizard.needs_terminal(parsed):
             self._execute_in_terminal(command)
             return
-        self._status(f"Running {command}…")
+        self.status_line.show(f"Running {command}…")
         self.run_venvy(command)
 
     def _execute_in_terminal(self, command: str) -> None:
@@ -303,29 +367,47 @@ class NlcliApp(App[str | None]):
 
     @work(thread=True, group="run")
     def run_venvy(self, command: str) -> None:
-        log = self.query_one("#output", RichLog)
+        log = self.output_log
         try:
-            code = self.wizard.run(command, lambda line: self.call_from_thread(log.write, line))
+            result = self.wizard.run(command, lambda line: self.call_from_thread(log.add, line))
         except NlcliError as exc:
             self.post_message(self.RunFinished(command, None, str(exc)))
             return
-        self.post_message(self.RunFinished(command, code))
+        self.post_message(self.RunFinished(command, result.exit_code, crash=result.crash,
+                                           alternatives=result.alternatives))
 
     def on_nlcli_app_run_finished(self, message: RunFinished) -> None:
-        log = self.query_one("#output", RichLog)
         if message.error:
-            log.write(f"✗ {message.error}")
+            self.output_log.add(f"✗ {message.error}")
             self.notify(message.error, severity="error")
-            self._status("Ready")
+            self.status_line.show("Ready")
             return
-        log.write(f"[exit code {message.exit_code}]")
-        self._status(f"Ran {message.command} · exit code {message.exit_code}")
-        self._record("executed", message.command, exit_code=message.exit_code)
+        if message.crash is not None:
+            self._show_crash(message.command, message.crash, message.alternatives)
+        self.output_log.add(f"[exit code {message.exit_code}]")
+        self.status_line.show(f"Ran {message.command} · exit code {message.exit_code}")
+        self._record_use("executed", message.command, exit_code=message.exit_code)
         try:
             if self.wizard.add_to_shell_history(message.command):
                 self.notify("Added to your shell history.")
         except NlcliError as exc:
             self.notify(str(exc), severity="warning")
+
+    def _show_crash(self, command: str, crash: Crash, alternatives: tuple[str, ...]) -> None:
+        """One line for venvy's traceback (kept for the palette) and, where one exists, a working command
+        that does the same job, offered as the current command."""
+        self._traceback = crash.traceback
+        self.output_log.add(f"✗ {crash.summary}")
+        self.output_log.add("  (venvy's traceback is folded: ctrl+p › Show venvy's traceback)")
+        if alternatives:
+            also = f" (or {', '.join(alternatives[1:])})" if alternatives[1:] else ""
+            self._adopt(alternatives[0], self.wizard.validate(alternatives[0]).parsed,
+                        f"venvy crashed on {command}; {alternatives[0]}{also} does the same job · "
+                        + self._hint(("run", "run it"), ("copy", "copy")))
+
+    def show_traceback(self) -> None:
+        for line in self._traceback:
+            self.output_log.add(line)
 
     def action_copy(self) -> None:
         command = self._require_command()
@@ -333,84 +415,79 @@ class NlcliApp(App[str | None]):
             return
         where = clipboard.copy(command, self.copy_to_clipboard)
         self.notify(f"Copied to the {where}.")
-        self._record("copied", command)
+        self._record_use("copied", command)
 
     def action_edit(self) -> None:
-        editor = self.query_one("#editor", Vertical)
-        if editor.children:
+        if self.editor.is_open:
             self._close_editor()
             return
         if self.busy:
-            self.notify("Wait for the translation to finish (or press escape).", severity="warning")
+            self.notify(f"Wait for the translation to finish (or press {self.key('cancel')}).", severity="warning")
             return
         start = self.command or (self.translation.candidate if self.translation else None) or "venvy "
-        editor.mount(ValidatedInput(start, self.wizard.validate, id="edit-command"))
+        self.editor.mount(ValidatedInput(start, self.wizard.validate, id="edit-command"))
 
     def on_validated_input_accepted(self, message: ValidatedInput.Accepted) -> None:
-        self._adopt(message.command, "Edited · ctrl+r run · ctrl+y copy · ctrl+f flag the model's answer")
+        self._adopt(message.command, message.parsed,
+                    "Edited · " + self._hint(("run", "run"), ("copy", "copy"), ("flag", "flag the model's answer")))
         self._close_editor()
 
-    def _adopt(self, command: str, note: str) -> None:
+    def _adopt(self, command: str, parsed: ParsedCommand | None, note: str) -> None:
         """Make a user-written command the one run and copy act on."""
-        self.command = command
-        command_view = self.query_one("#command", Static)
-        command_view.remove_class("abstained")
-        command_view.update(command)
-        parsed = self.wizard.validate(command).parsed
+        self.command, self._parsed = command, parsed
+        self.command_view.show(command)
         if parsed is not None:
             self._show_help(parsed.subcommand, tuple(parsed.used_options()))
-        self.query_one("#reason", Static).update(note)
+        self.reason_line.show(note)
 
     def _close_editor(self) -> None:
-        editor = self.query_one("#editor", Vertical)
-        if editor.children:
-            editor.remove_children()
-            self.query_one("#query").focus()
+        if self.editor.is_open:
+            self.editor.remove_children()
+            self.query_input.focus()
 
     def action_flag(self) -> None:
         if self.busy or self.translation is None:
-            self.notify("Translate a request first; then ctrl+f flags a wrong answer.", severity="warning")
+            self.notify(f"Translate a request first; then {self.key('flag')} flags a wrong answer.",
+                        severity="warning")
             return
         t = self.translation
-        shown = self.command or t.candidate
 
         def corrected(command: str | None) -> None:
             if command is None:
                 self.notify("Flag cancelled; nothing was saved.")
                 return
-            self._record("wrong", t.candidate, corrected=command, notify_saved=True)
-            if command != "NONE":
-                self._adopt(command, "Your correction · ctrl+r run · ctrl+y copy")
+            try:
+                path = self.wizard.flag(t, command)
+            except NlcliError as exc:
+                self.notify(str(exc), severity="error", timeout=8)
+                return
+            self.notify(f"Saved the correction to {path}: the same request gets it at once from now on, "
+                        "and the next fine-tune learns from it.")
+            if command != ABSTAIN:
+                self._adopt(command, self.wizard.validate(command).parsed,
+                            "Your correction · " + self._hint(("run", "run"), ("copy", "copy")))
+                self.meter.source = "correction"
 
-        self.push_screen(FlagDialog(t.query, shown, self.wizard.validate), corrected)
+        self.push_screen(FlagDialog(t.query, self.command or t.candidate, self.wizard.validate), corrected)
 
-    def _record(self, verdict: str, command: str | None, corrected: str | None = None,
-                exit_code: int | None = None, notify_saved: bool = False) -> None:
+    def _record_use(self, verdict: str, command: str, exit_code: int | None = None) -> None:
         """Write feedback; a failure is shown, never fatal."""
-        t = self.translation
-        if t is None:
+        if self.translation is None:
             return
-        predicted = t.candidate
-        if verdict in ("executed", "copied") and command != predicted:
-            corrected = command  # the user edited it before using it
         try:
-            path = self.wizard.record(verdict, t.query, predicted, t.confidence, corrected=corrected,
-                                      exit_code=exit_code)
+            self.wizard.record_use(self.translation, verdict, command, exit_code=exit_code)
         except NlcliError as exc:
             self.notify(str(exc), severity="error", timeout=8)
-            return
-        if notify_saved:
-            self.notify(f"Saved the correction to {path}; the next fine-tune learns from it.")
 
     def action_cancel(self) -> None:
-        if self.query_one("#editor", Vertical).children:
+        if self.editor.is_open:
             self._close_editor()
             return
         if self.busy:
             self.workers.cancel_group(self, "translate")
             self.busy = False
-            self.query_one("#reason", Static).update("Cancelled.")
-            self._status("Ready")
+            self.reason_line.show("Cancelled.")
+            self.status_line.show("Ready")
 
     def action_print_and_quit(self) -> None:
         self.exit(self.command)

@@ -2,18 +2,84 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, RichLog, Static
 
 from nlcli_wizard.confidence import confidence_word
+from nlcli_wizard.prompt import ABSTAIN
+from nlcli_wizard.validator import ParsedCommand, Validation
+
+
+def plain(text: str) -> Text:
+    """Text from the user, the model, venvy or a file, shown exactly as it is.
+
+    Textual parses a ``str`` given to a Label, a Static or a border title as
+    markup, so ``[/]`` in a request or a path raises ``MarkupError`` and kills
+    the app; a ``Text`` is never parsed. Every such string goes through here.
+    """
+    return Text(text)
+
+
+class PlainLine(Static):
+    """A line of text that is shown as it is (see :func:`plain`)."""
+
+    def show(self, text: str) -> None:
+        self.update(plain(text))
+
+
+class StatusLine(PlainLine):
+    """What the app is doing: loading, translating, running."""
+
+
+class ReasonLine(PlainLine):
+    """Why there is no command, or what the user can do with the one shown."""
+
+
+class CommandView(PlainLine):
+    """The command being written, the command offered, or "No command"."""
+
+    def show_abstained(self) -> None:
+        self.show("No command")
+        self.add_class("abstained")
+
+    def show(self, text: str) -> None:
+        if text:
+            self.remove_class("abstained")
+        super().show(text)
+
+
+class OutputLog(RichLog):
+    """venvy's output, line by line, never parsed as markup."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(wrap=True, markup=False, highlight=False, **kwargs)
+
+    def add(self, line: str) -> None:
+        self.write(plain(line))
+
+
+class EditorSlot(Vertical):
+    """Where the command editor opens below the command."""
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.children)
+
+
+class HelpScroll(ScrollableContainer):
+    """Scrolls the help panel and names the help it shows in its border."""
+
+    def name_help(self, title: str) -> None:
+        self.border_title = plain(title)
 
 
 class QueryInput(Input):
@@ -50,32 +116,66 @@ class ConfidenceMeter(Static):
     ConfidenceMeter.high { color: $success; }
     ConfidenceMeter.medium { color: $warning; }
     ConfidenceMeter.low { color: $error; }
+    ConfidenceMeter.user { color: $accent; }
     """
 
     value: reactive[float | None] = reactive(None)
+    # "correction" when the command is the user's own: the meter says so instead of the model's score.
+    source: reactive[str] = reactive("model")
 
     def render(self) -> Text:
         if self.value is None:
             return Text("confidence  —", style="dim")
-        width = 20
-        filled = round(self.value * width)
+        if self.source == "correction":
+            return Text("✓ yours      your own correction, not the model's answer")
         word = confidence_word(self.value)
-        return Text(f"confidence  {'█' * filled}{'░' * (width - filled)}  {self.value:4.0%}  {word}")
+        tail = f"  {self.value:4.0%}  {word}"
+        # On a narrow screen the bar shrinks and then the label goes, so the percentage and the word stay.
+        room = self.size.width - len(tail)
+        label = "confidence  " if room >= len("confidence  ") + 5 else ""
+        width = max(5, min(20, room - len(label)))
+        filled = round(self.value * width)
+        return Text(f"{label}{'█' * filled}{'░' * (width - filled)}{tail}")
 
     def watch_value(self, value: float | None) -> None:
         self.remove_class("high", "medium", "low")
         if value is not None:
             self.add_class(confidence_word(value))
 
+    def watch_source(self, source: str) -> None:
+        self.set_class(source == "correction", "user")
+
 
 class HelpPanel(Static):
-    """venvy's own --help for a subcommand, with the options in use highlighted."""
+    """venvy's own --help for a subcommand, with the options in use highlighted.
+
+    The help is laid out for the panel's own width, again whenever that width
+    changes, so its words wrap where click wraps them rather than at the border.
+    """
 
     text: Text = Text()
 
-    def show(self, help_text: str, used: tuple[str, ...] = ()) -> None:
-        self.text = Text(help_text, no_wrap=True)
-        for option in used:
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._layout: Callable[[int], str] = lambda width: ""
+        self._used: tuple[str, ...] = ()
+
+    def show(self, layout: Callable[[int], str], used: tuple[str, ...] = ()) -> None:
+        """``layout(width)`` returns the help text for ``width`` columns."""
+        self._layout, self._used = layout, used
+        self._render_help()
+
+    def on_resize(self) -> None:
+        self._render_help()
+
+    def _render_help(self) -> None:
+        width = self.content_size.width
+        if width <= 0:
+            return  # not laid out yet; on_resize comes back with a width
+        # A word longer than the panel (a choice list such as [name|recent|size|project])
+        # still wraps at the panel's edge instead of running past it.
+        self.text = Text(self._layout(width), overflow="fold")
+        for option in self._used:
             self.text.highlight_words([option], style="bold reverse")
         self.update(self.text)
 
@@ -92,18 +192,22 @@ class ValidatedInput(Vertical):
 
     @dataclass
     class Accepted(Message):
-        command: str
+        command: str  # canonical
+        parsed: ParsedCommand | None  # None for the abstain word
 
-    def __init__(self, value: str, validate, allow_none: bool = False, **kwargs) -> None:
+    def __init__(self, value: str, validate: Callable[[str], Validation], allow_abstain: bool = False,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self._value = value
         self._validate = validate
-        self._allow_none = allow_none
+        self._allow_abstain = allow_abstain
         self.canonical: str | None = None
+        self.parsed: ParsedCommand | None = None
+        self.problem = ""
 
     def compose(self) -> ComposeResult:
         yield Input(self._value, id="command-input", select_on_focus=False)
-        yield Label("", classes="status")
+        yield Label(classes="status")
 
     def on_mount(self) -> None:
         self._check(self._value)
@@ -118,23 +222,25 @@ class ValidatedInput(Vertical):
     def _check(self, value: str) -> None:
         status = self.query_one(".status", Label)
         status.remove_class("ok", "bad")
-        if self._allow_none and value.strip().upper() == "NONE":
-            self.canonical = "NONE"
-            status.update("✓ venvy cannot do this request")
+        if self._allow_abstain and value.strip().upper() == ABSTAIN:
+            self.canonical, self.parsed, self.problem = ABSTAIN, None, ""
+            status.update(plain("✓ venvy cannot do this request"))
             status.add_class("ok")
             return
         result = self._validate(value)
         self.canonical = result.canonical if result.ok else None
-        status.update(f"✓ {result.canonical}" if result.ok else f"✗ {result.reason}")
+        self.parsed = result.parsed if result.ok else None
+        self.problem = "" if result.ok else result.reason
+        status.update(plain(f"✓ {result.canonical}" if result.ok else f"✗ {result.reason}"))
         status.add_class("ok" if result.ok else "bad")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.canonical is None:
             self.app.bell()
-            self.notify("Fix the command first: " + str(self.query_one(".status", Label).render()), severity="warning")
+            self.notify(f"Fix the command first: {self.problem}", severity="warning", markup=False)
             return
-        self.post_message(self.Accepted(self.canonical))
+        self.post_message(self.Accepted(self.canonical, self.parsed))
 
 
 class FlagDialog(ModalScreen[str | None]):
@@ -142,19 +248,19 @@ class FlagDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="flag-cancel")]
 
-    def __init__(self, query: str, predicted: str | None, validate) -> None:
+    def __init__(self, query: str, predicted: str | None, validate: Callable[[str], Validation]) -> None:
         super().__init__()
         self.request = query
         self.predicted = predicted
         self._validate = validate
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Flag as wrong — what should it have been?", classes="title")
-            yield Label(f"request: {self.request}")
-            yield Label(f"answer:  {self.predicted or '(no command)'}")
-            yield ValidatedInput(self.predicted or "venvy ", self._validate, allow_none=True)
-            yield Label("enter saves the correction · type NONE if venvy cannot do it · escape cancels", classes="hint")
+        with VerticalScroll(id="dialog"):
+            yield Label("Flag as wrong: what should it be?", classes="title")
+            yield Label(plain(f"request: {self.request}"))
+            yield Label(plain(f"answer:  {self.predicted or '(no command)'}"))
+            yield ValidatedInput(self.predicted or "venvy ", self._validate, allow_abstain=True)
+            yield Label(f"enter saves · {ABSTAIN} if venvy can't do it · escape cancels", classes="hint")
 
     def on_validated_input_accepted(self, event: ValidatedInput.Accepted) -> None:
         event.stop()  # the app's own editor handles the same message
@@ -179,13 +285,13 @@ class ConfirmDialog(ModalScreen[str]):
         self.dry_run = dry_run
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with VerticalScroll(id="dialog"):
             yield Label("This command deletes environments:", classes="title")
-            yield Label(f"  {self.command}")
+            yield Label(plain(f"  {self.command}"))
             if self.dry_run:
-                yield Label(f"[d] dry run first ({self.dry_run})")
-            yield Label("[y] run it   [n/escape] cancel")
-            with Vertical(classes="buttons"):
+                yield Label(plain(f"[d] dry run first ({self.dry_run})"))
+            yield Label(plain("[y] run it   [n/escape] cancel"))
+            with Horizontal(classes="buttons"):
                 if self.dry_run:
                     yield Button("Dry run", id="dry-run", variant="primary")
                 yield Button("Run", id="run", variant="error")
