@@ -110,11 +110,17 @@ class Corrections:
     def _refresh(self) -> None:
         try:
             stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            stamp = None
-        if stamp != self._stamp or stamp is None:
-            records, _skipped = feedback.read(self.path)
+        except OSError:
+            # No file, or one that cannot be read (a parent that is a file, no permission): no corrections.
+            # Saving one reports the problem; translating must not fail over it.
+            self._standing, self._stamp = {}, None
+            return
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._stamp:
+            try:
+                records, _skipped = feedback.read(self.path)
+            except OSError:
+                records = []
             self._standing = latest(records)
             self._stamp = stamp
 

@@ -152,3 +152,12 @@ async def test_tui_labels_a_correction_as_the_users_own(nlcli_home):
         assert app.command == "venvy size" and app.translation.source == "correction"
         assert "your own correction" in str(meter.render())
         assert len(engine.prompts) == 1
+
+
+@pytest.mark.parametrize("where", ["a-file/feedback.jsonl", "feedback-dir"])
+def test_an_unreadable_feedback_file_means_no_corrections_not_a_crash(tmp_path, where):
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "feedback-dir").mkdir()
+    engine = ScriptedEngine({"": (" venvy ls", 0.99)})
+    wizard = Wizard(lambda: engine, config=Config(), feedback_path=tmp_path / where)
+    assert wizard.translate("list my venvs").source == "model"
