@@ -69,13 +69,15 @@ def _fish_quote(text: str) -> str:
 
 
 # The TUI reads the terminal on stdin (/dev/tty: a widget's own stdin is not always it) and draws
-# on stderr; only the accepted command comes out on stdout. "--" keeps a line that starts with "-"
-# a request rather than an option.
+# on stderr; only the accepted command comes out on stdout. Textual sizes its screen from stdout, a
+# pipe here, and would fall back to 80x24: COLUMNS and LINES, read from the terminal, give it the real
+# size. "--" keeps a line that starts with "-" a request rather than an option.
 _BASH = """\
 # nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
-    local cmd
-    cmd=$("${{NLCLI_TUI:-{program}}}" -- "$READLINE_LINE" </dev/tty) || return 0
+    local cmd size
+    size=$(stty size </dev/tty 2>/dev/null)
+    cmd=$(LINES=${{size% *}} COLUMNS=${{size#* }} "${{NLCLI_TUI:-{program}}}" -- "$READLINE_LINE" </dev/tty) || return 0
     if [[ -n $cmd ]]; then
         READLINE_LINE=$cmd
         READLINE_POINT=${{#cmd}}
@@ -88,8 +90,9 @@ bind -m vi-insert -x '"{seq}": __nlcli_wizard_edit_line'
 _ZSH = """\
 # nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
-    local cmd
-    cmd=$("${{NLCLI_TUI:-{program}}}" -- "$BUFFER" </dev/tty)
+    local cmd size
+    size=$(stty size </dev/tty 2>/dev/null)
+    cmd=$(LINES=${{size% *}} COLUMNS=${{size#* }} "${{NLCLI_TUI:-{program}}}" -- "$BUFFER" </dev/tty)
     if [[ $? -eq 0 && -n $cmd ]]; then
         BUFFER=$cmd
         CURSOR=${{#BUFFER}}
@@ -106,7 +109,8 @@ _FISH = """\
 function __nlcli_wizard_edit_line
     set -l tui {program}
     set -q NLCLI_TUI; and set tui $NLCLI_TUI
-    set -l cmd ($tui -- (commandline | string collect) </dev/tty | string collect)
+    set -l size (string split ' ' -- (stty size </dev/tty 2>/dev/null))
+    set -l cmd (env LINES=$size[1] COLUMNS=$size[2] $tui -- (commandline | string collect) </dev/tty | string collect)
     # A TUI that failed or was quit printed nothing: the line stays as it was.
     if test -n "$cmd"
         commandline -r -- $cmd

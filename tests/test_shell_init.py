@@ -93,7 +93,8 @@ def start_shell(shell: str, tmp: Path, tui: str, key: str = "ctrl+g") -> Tmux:
 def fake_tui(tmp: Path, output: str) -> str:
     """A stand-in for nlcli-tui: records its arguments, prints ``output`` (as ctrl+o would)."""
     script = tmp / "fake-tui"
-    script.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {tmp}/args\nprintf '%s' '{output}'\n")
+    script.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {tmp}/args\necho \"$COLUMNS $LINES\" > {tmp}/size\n"
+                      f"printf '%s' '{output}'\n")
     script.chmod(0o755)
     return str(script)
 
@@ -110,6 +111,7 @@ def test_accepted_command_replaces_the_edit_line_unexecuted(shell, tmp_path):
         session.press("C-g")
         session.wait_for(lambda: session.prompt_line() == f"touch {ran}", "the command on the edit line")
         assert (tmp_path / "args").read_text() == "--\nshow my venvs sorted by size\n"
+        assert (tmp_path / "size").read_text() == "160 30\n"  # the terminal's size, for Textual
         time.sleep(0.3)
         assert not ran.exists()  # on the line, not executed
         session.type("_2")  # the cursor is at the end of the new line
@@ -175,6 +177,9 @@ def test_real_tui_translates_the_line_and_ctrl_o_puts_its_answer_back(shell, tmp
         session.press("C-g")
         session.wait_for(lambda: "ctrl+r run" in session.screen(), "the TUI to show its answer")
         assert "venvy list --sort size" in session.screen()
+        # The app fills the terminal (160 columns), not Textual's 80-column fallback for a piped stdout.
+        title = next(line for line in session.screen().splitlines() if "nlcli-wizard" in line)
+        assert title.index("nlcli-wizard") > 50, title
         session.press("C-o")
         session.wait_for(lambda: session.prompt_line() == "venvy list --sort size", "the answer on the edit line")
     finally:
