@@ -31,6 +31,7 @@ from app.widgets import (
     ReasonLine,
     StatusLine,
     ValidatedInput,
+    visible,
 )
 from nlcli_wizard.config import KEY_BINDINGS, keys_in_force
 from nlcli_wizard.corrections import Notice
@@ -181,7 +182,7 @@ class NlcliApp(App[str | None]):
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         # Notices quote requests, commands, paths and venvy's errors: plain text unless asked otherwise.
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        super().notify(visible(message), title=title, severity=severity, timeout=timeout, markup=markup)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

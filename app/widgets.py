@@ -18,6 +18,22 @@ from nlcli_wizard.confidence import confidence_word
 from nlcli_wizard.prompt import ABSTAIN
 from nlcli_wizard.validator import ParsedCommand, Validation
 
+# Textual writes a widget's characters to the terminal as they are, so an ESC in a
+# request, a model answer or venvy's output would be a live escape sequence (colours,
+# cursor moves, a retitled window). Each control character is shown as one visible
+# character instead, its Unicode control picture (ESC -> U+241B), so lengths and
+# cursor positions stay the same.
+_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
+_PICTURES |= {code: "\ufffd" for code in range(0x80, 0xA0)}  # C1 controls have no pictures
+_LAYOUT = {ord("\n"), ord("\t")}
+_PICTURES_KEEPING_LAYOUT = {code: picture for code, picture in _PICTURES.items() if code not in _LAYOUT}
+
+
+def visible(text: str, keep_layout: bool = True) -> str:
+    """``text`` with every control character replaced by a visible one; newlines and
+    tabs stay unless ``keep_layout`` is false (a one-line input shows them too)."""
+    return text.translate(_PICTURES_KEEPING_LAYOUT if keep_layout else _PICTURES)
+
 
 def plain(text: str) -> Text:
     """Text from the user, the model, venvy or a file, shown exactly as it is.
@@ -26,7 +42,15 @@ def plain(text: str) -> Text:
     markup, so ``[/]`` in a request or a path raises ``MarkupError`` and kills
     the app; a ``Text`` is never parsed. Every such string goes through here.
     """
-    return Text(text)
+    return Text(visible(text))
+
+
+class PlainInput(Input):
+    """An input whose value never holds a control character (see :func:`visible`),
+    whether typed, pasted, recalled from history or passed on the command line."""
+
+    def validate_value(self, value: str) -> str:
+        return visible(value, keep_layout=False)
 
 
 class PlainLine(Static):
@@ -82,7 +106,7 @@ class HelpScroll(ScrollableContainer):
         self.border_title = plain(title)
 
 
-class QueryInput(Input):
+class QueryInput(PlainInput):
     """The request line, with up/down recall of earlier requests."""
 
     BINDINGS = [
@@ -206,7 +230,7 @@ class ValidatedInput(Vertical):
         self.problem = ""
 
     def compose(self) -> ComposeResult:
-        yield Input(self._value, id="command-input", select_on_focus=False)
+        yield PlainInput(self._value, id="command-input", select_on_focus=False)
         yield Label(classes="status")
 
     def on_mount(self) -> None:
