@@ -353,7 +353,7 @@ class NlcliApp(App[str | None]):
         try:
             with self.suspend():
                 # stderr is the terminal even when stdout is captured by $(nlcli-tui).
-                print(f"$ {command}", file=sys.stderr, flush=True)
+                print(f"$ {visible(command)}", file=sys.stderr, flush=True)
                 code = self.wizard.run_in_terminal(command)
                 print(f"\n[exit code {code}] press enter to return to nlcli-tui ", end="", file=sys.stderr, flush=True)
                 sys.stdin.readline()

@@ -229,22 +229,29 @@ class ValidatedInput(Vertical):
         self.parsed: ParsedCommand | None = None
         self.problem = ""
 
+    @property
+    def field(self) -> PlainInput:
+        return self.query_one(PlainInput)
+
+    @property
+    def status(self) -> Label:
+        return self.query_one(Label)
+
     def compose(self) -> ComposeResult:
         yield PlainInput(self._value, id="command-input", select_on_focus=False)
         yield Label(classes="status")
 
     def on_mount(self) -> None:
         self._check(self._value)
-        field = self.query_one(Input)
-        field.focus()
-        field.cursor_position = len(field.value)
+        self.field.focus()
+        self.field.cursor_position = len(self.field.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._check(event.value)
 
     def _check(self, value: str) -> None:
-        status = self.query_one(".status", Label)
+        status = self.status
         status.remove_class("ok", "bad")
         if self._allow_abstain and value.strip().upper() == ABSTAIN:
             self.canonical, self.parsed, self.problem = ABSTAIN, None, ""
