@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -188,33 +189,44 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path, timeout: float) -> tup
     return done.returncode, (done.stdout + done.stderr).splitlines()
 
 
+def _sandbox_env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+           "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local/share"),
+           "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
 def probe(venvy: str | None = None, workers: int = 4, timeout: float = 60.0) -> list[Probe]:
-    """Run each invocation in a fresh sandbox HOME holding one registered throwaway venv."""
+    """Run each invocation in its own sandbox HOME, a copy of one holding a registered throwaway venv.
+
+    Own copies, because runs sharing one registry interfere: two at once can meet sqlite's lock, and
+    one (register, cache --clear, track) changes what the next one sees."""
     from nlcli_wizard.runner import venvy_executable
 
     venvy = venvy or venvy_executable()
     catalog = load_catalog()
     with tempfile.TemporaryDirectory(prefix="venvy-probe-") as tmp:
-        home = Path(tmp)
-        env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-               "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local/share"),
-               "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
-        env.pop("VIRTUAL_ENV", None)
-        venv = home / PROBE_VENV.removeprefix("~/")
+        template = Path(tmp) / "template"
+        venv = template / PROBE_VENV.removeprefix("~/")
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
-        code, output = _run([venvy, "register", str(venv), "--name", PROBE_NAME], env, home, timeout)
+        code, output = _run([venvy, "register", str(venv), "--name", PROBE_NAME], _sandbox_env(template), template,
+                            timeout)
         if code != 0:
             raise RuntimeError("venvy could not register the probe's venv: " + " ".join(output[-3:]))
 
-        def one(command: str) -> Probe:
+        def one(numbered: tuple[int, str]) -> Probe:
+            number, command = numbered
+            home = Path(tmp) / f"home-{number}"
+            shutil.copytree(template, home, symlinks=True)
             # "~" is the sandbox HOME here, not this process's.
             argv = [str(home) + t[1:] if t.startswith("~/") else t for t in parse(command).tokens()[1:]]
-            code, output = _run([venvy, *argv], env, home, timeout)
+            code, output = _run([venvy, *argv], _sandbox_env(home), home, timeout)
             return Probe(command, code, crash_in(output) if code != 0 else None)
 
         # Each run is a separate process; a few at once keep the probe at seconds, not a minute.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, (parse(c).canonical for c in invocations(catalog))))
+            return list(pool.map(one, enumerate(parse(c).canonical for c in invocations(catalog))))
 
 
 def main() -> None:
