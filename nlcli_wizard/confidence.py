@@ -8,12 +8,22 @@ calibration fitted on held-out data (``meta.json``: ``{"a": .., "b": ..}``):
 Scaling the logit rather than the log-probability lets a near-certain answer
 get a confidence near 1 (``sigmoid(a * log p + b)`` can never exceed
 ``sigmoid(b)``). Without a calibration the raw probability is used as it is.
+
+The sequence probability alone is over-confident off-distribution: a request
+worded unlike the training data often gets a fluent, wrong answer. So the
+calibration may also weigh signals that predict errors there (``weights``):
+the least likely token of the answer (a near-tie at the subcommand or an
+option shows up there), whether the answer needed a constrained retry, how
+many values it sets, and whether it is an abstention. They are fitted on
+requests in voices the adapter was not trained on.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 _MAX_LOGIT = 30.0  # p within e-13 of 1 counts as certain
 
@@ -33,11 +43,54 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
-def confidence(logprobs: Sequence[float], calibration: dict | None = None) -> float:
+# The signals a calibration may weigh besides the answer's probability.
+FEATURES = ("min_logprob", "retried", "values", "abstain")
+
+
+def signals(logprobs: Sequence[float], *, retried: bool = False, values: int = 0, abstain: bool = False) -> dict:
+    """What predicts an error besides the whole answer's probability."""
+    weakest = min(logprobs, default=0.0)
+    return {"min_logprob": max(-30.0, float(weakest)), "retried": float(retried), "values": float(values),
+            "abstain": float(abstain)}
+
+
+def confidence(logprobs: Sequence[float], calibration: dict | None = None,
+               features: Mapping[str, float] | None = None) -> float:
     total = sequence_logprob(logprobs)
     if not calibration:
         return math.exp(total)
-    return _sigmoid(calibration["a"] * logit(total) + calibration["b"])
+    z = calibration["a"] * logit(total) + calibration["b"]
+    for name, weight in (calibration.get("weights") or {}).items():
+        z += weight * (features or {}).get(name, 0.0)
+    return _sigmoid(z)
+
+
+def fit_logistic(scores: Sequence[float], features: Sequence[Mapping[str, float]], correct: Sequence[bool],
+                 names: Sequence[str] = FEATURES, ridge: float = 1.0, iterations: int = 100) -> dict:
+    """Fit ``sigmoid(a*logit(p) + b + sum(w_f * f))`` to 0/1 outcomes by Newton steps on an L2-penalized
+    log-loss (the penalty keeps a signal that never varies, or a few hundred examples, from exploding a weight).
+    Returns the Platt form plus ``weights``; with too little variation it falls back to :func:`fit_platt`."""
+    if not scores or len(set(correct)) < 2:
+        return fit_platt(scores, correct)
+    x = np.array([[logit(s), *(f.get(n, 0.0) for n in names), 1.0] for s, f in zip(scores, features, strict=True)])
+    y = np.array(correct, dtype=float)
+    scale = np.maximum(np.abs(x).max(axis=0), 1e-9)
+    scale[-1] = 1.0
+    xs = x / scale  # comparable columns, so one ridge suits all
+    penalty = np.full(x.shape[1], ridge)
+    penalty[-1] = 0.0  # never shrink the intercept
+    w = np.zeros(x.shape[1])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xs @ w, -500, 500)))
+        gradient = xs.T @ (p - y) + penalty * w
+        hessian = (xs * (p * (1 - p))[:, None]).T @ xs + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    w = w / scale
+    return {"a": float(w[0]), "b": float(w[-1]), "weights": {n: float(v) for n, v in zip(names, w[1:-1], strict=True)},
+            "n": len(scores)}
 
 
 def fit_platt(scores: Sequence[float], correct: Sequence[bool], iterations: int = 50) -> dict:

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from nlcli_wizard import paths
+from nlcli_wizard.confidence import FEATURES
 from nlcli_wizard.config import finite_probability
 from nlcli_wizard.errors import AdapterError, ConfigError, ModelFileError, ModelPackageMissingError
 from nlcli_wizard.gguf_header import Header, HeaderError, check_consistency, read_header
@@ -144,6 +145,12 @@ def _meta_problem(meta: object) -> str:
     for key in ("a", "b"):
         if not _is_finite_number(calibration.get(key)):
             return f"calibration.{key} is {json.dumps(calibration.get(key))}, not a finite number"
+    weights = calibration.get("weights", {})
+    if not isinstance(weights, dict):
+        return "calibration.weights is not a JSON object"
+    for name, weight in weights.items():
+        if name not in FEATURES or not _is_finite_number(weight):
+            return f"calibration.weights.{name} is {json.dumps(weight)}; expected a finite weight for one of {FEATURES}"
     if "threshold" in calibration:
         threshold = calibration["threshold"]
         if isinstance(threshold, str):

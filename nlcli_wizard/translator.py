@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from nlcli_wizard import safety
 from nlcli_wizard.catalog import load_catalog
-from nlcli_wizard.confidence import confidence
+from nlcli_wizard.confidence import confidence, signals
 from nlcli_wizard.engine import Engine
 from nlcli_wizard.grammar import venvy_grammar
 from nlcli_wizard.grounding import Grounding, ground, grounded_grammar
@@ -62,6 +62,8 @@ class Translation:
     source: str = "model"
     # The validated command behind ``candidate``, so callers never parse it again.
     parsed: ParsedCommand | None = field(default=None, compare=False, repr=False)
+    # What the confidence was computed from besides the log-probability (confidence.signals).
+    evidence: dict = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
         data = asdict(replace(self, parsed=None))
@@ -148,9 +150,11 @@ class Translator:
     def _decide(self, query: str, attempt: Attempt, grounding: Grounding | None, retried: bool,
                 latency: float) -> Translation:
         answer, check = attempt.answer, attempt.check
-        score = confidence(attempt.logprobs, getattr(self.engine, "calibration", None))
+        parsed_values = check.parsed.values if check is not None and check.ok else {}
+        evidence = signals(attempt.logprobs, retried=retried, values=len(parsed_values), abstain=answer is None)
+        score = confidence(attempt.logprobs, getattr(self.engine, "calibration", None), evidence)
         common = dict(query=query, latency_s=latency, retried=retried, model_id=self.model_id,
-                      logprob=sum(attempt.logprobs))
+                      logprob=sum(attempt.logprobs), evidence=evidence)
         if answer is None:
             return Translation(command=None, confidence=score, abstained=True, reason=OUT_OF_SCOPE, **common)
         if not check.ok:

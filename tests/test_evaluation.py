@@ -91,3 +91,47 @@ def test_platt_fit_recovers_a_known_calibration_and_lets_certain_answers_reach_o
     assert confidence([-1e-6], fitted) > 0.99
     assert confidence([-0.1], fitted) > confidence([-1.0], fitted) > confidence([-5.0], fitted)
     assert fit_platt([-0.1, -0.2], [True, True])["note"] == "too little variation to fit"
+
+
+def test_logistic_calibration_learns_what_the_sequence_probability_misses():
+    """Two answers with the same probability: the one that needed a constrained retry is right far less
+    often; the fitted calibration must say so, and stay monotone in the probability."""
+    import random
+
+    from nlcli_wizard.confidence import confidence, fit_logistic, signals
+
+    rng = random.Random(0)
+    scores, evidence, correct = [], [], []
+    for _ in range(600):
+        total = -rng.random() * 2
+        retried = rng.random() < 0.3
+        scores.append(total)
+        evidence.append(signals([total], retried=retried))
+        correct.append(rng.random() < (0.3 if retried else 0.95) * (1 + total / 4))
+    fitted = fit_logistic(scores, evidence, correct)
+    assert fitted["weights"]["retried"] < -1
+    plain, retried = signals([-0.1]), signals([-0.1], retried=True)
+    assert confidence([-0.1], fitted, plain) - confidence([-0.1], fitted, retried) > 0.3
+    assert confidence([-0.05], fitted, signals([-0.05])) > confidence([-1.5], fitted, signals([-1.5]))
+
+
+def test_outside_rows_accept_any_listed_command(tmp_path):
+    """Outside-set rows list every accepted command; gold [] is out of scope."""
+    from nlcli_wizard.cli import _load_outside
+    from nlcli_wizard.evaluation import run
+    from nlcli_wizard.translator import Translation
+
+    path = tmp_path / "outside.jsonl"
+    path.write_text(
+        '{"q": "biggest envs", "gold": ["venvy size", "venvy ls --sort size"], "style": "minimal"}\n'
+        '{"q": "install numpy", "gold": [], "style": "minimal"}\n', encoding="utf-8")
+    answers = {"biggest envs": "venvy ls -s size", "install numpy": None}
+
+    def translate(query):
+        command = answers[query]
+        return Translation(query, command, 0.9, command is None, "", 0.0, candidate=command)
+
+    report = run("fake", translate, _load_outside(path))
+    assert report.accuracy == 1.0
+    assert report.per_style() == {"minimal": (2, 2)}
+    assert report.high_precision == 1.0 and len(report.high()) == 1

@@ -7,7 +7,7 @@
 
 Steps: build the dataset from venvy's catalog, merge user feedback if given,
 LoRA fine-tune on the CPU, export to GGUF, calibrate confidence on the
-validation split, evaluate on the test split next to both baselines.
+held-out voices (calib split), evaluate on the test split next to both baselines.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     # Calibration and evaluation run in fresh processes: after training, torch's
     # worker threads in this one halve llama.cpp's speed, and the latencies in
     # the report should be the ones a user gets.
-    subprocess.run([sys.executable, "-m", "training.calibrate", str(adapter), "--val", str(data_dir / "val.jsonl")],
-                   check=True)
+    subprocess.run([sys.executable, "-m", "training.calibrate", str(adapter), "--examples",
+                    str(data_dir / "calib.jsonl")], check=True)
     lap("calibrate")
     evaluate = [sys.executable, "-m", "nlcli_wizard", "eval", "--adapter", str(adapter), "--out", str(args.out),
                 "--train", str(train_path), "--data", str(data_dir)]
