@@ -3,6 +3,7 @@
     NlcliError
     ├── UsageError            the user's input is wrong (exit code 2)
     │   ├── EmptyQueryError
+    │   ├── EmptyRefinementError  a follow-up to an answer with no words in it
     │   ├── QueryTooLongError
     │   ├── RequestTooManyTokensError  short in characters, too long in tokens for the context
     │   ├── ConfigError           a setting (option, config.json, meta.json) of the wrong type or range
@@ -36,6 +37,11 @@ class UsageError(NlcliError):
 class EmptyQueryError(UsageError):
     def __init__(self) -> None:
         super().__init__("The request is empty; type what you want venvy to do, e.g. 'list my venvs by size'.")
+
+
+class EmptyRefinementError(UsageError):
+    def __init__(self) -> None:
+        super().__init__("The refinement is empty; type how to change the request, e.g. 'only conda ones'.")
 
 
 class QueryTooLongError(UsageError):

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from nlcli_wizard.errors import EmptyQueryError, QueryTooLongError
+from nlcli_wizard.errors import EmptyQueryError, EmptyRefinementError, QueryTooLongError
 
 ABSTAIN = "NONE"
 MAX_QUERY_CHARS = 500
 PROMPT_PREFIX = "Request: "
 PROMPT_SUFFIX = "\nCommand:"
+# How a follow-up ("only conda ones") joins the request it refines, in training data and the TUI alike.
+REFINE_SEPARATOR = ", "
 # The no-adapter baseline gets told the task; the adapter has learned it.
 FEW_SHOT_HEADER = "Translate each request into one venvy command, or NONE if venvy cannot do it.\n\n"
 
@@ -48,6 +50,22 @@ def normalize_query(query: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooLongError(len(text), MAX_QUERY_CHARS)
     return text
+
+
+def refine(request: str, refinement: str) -> str:
+    """The request with a follow-up appended: ``refine("list my venvs", "only conda ones")`` is
+    ``"list my venvs, only conda ones"``, the form the training data teaches (a refinement joined by
+    :data:`REFINE_SEPARATOR`). Both are normalized first; the combination is a request like any
+    other, so it is refused when empty or over-long."""
+    try:
+        follow_up = normalize_query(refinement).lstrip(" ,;")
+    except EmptyQueryError:
+        follow_up = ""
+    if not follow_up:
+        raise EmptyRefinementError()
+    # A request that already ends in punctuation ("list my venvs.") would read "venvs., only ...".
+    base = normalize_query(request).rstrip(" ,;.")
+    return normalize_query(f"{base}{REFINE_SEPARATOR}{follow_up}")
 
 
 def build_prompt(query: str) -> str:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from nlcli_wizard import feedback, paths, runner
+from nlcli_wizard import feedback, paths, prompt, runner
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.config import Config, load_config
 from nlcli_wizard.corrections import Corrections, Notice
@@ -93,6 +93,12 @@ class Wizard:
             elif isinstance(event, Translation):
                 return event
         raise AssertionError("stream ended without a translation")
+
+    def refine(self, request: str, refinement: str) -> str:
+        """The request a follow-up makes of an answered one ("list my venvs" + "only conda ones");
+        it is translated, remembered and recorded as one request. A UsageError says why not
+        (an empty follow-up, a combination over the length limit)."""
+        return prompt.refine(request, refinement)
 
     # -- venvy -------------------------------------------------------------
     def help_for(self, subcommand: str | None, width: int | None = None) -> str:

@@ -6,7 +6,7 @@ import pytest
 from nlcli_wizard import runner
 from nlcli_wizard.config import Config, load_config
 from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.errors import VenvyMissingError
+from nlcli_wizard.errors import UsageError, VenvyMissingError
 from nlcli_wizard.service import Wizard
 from nlcli_wizard.validator import parse
 
@@ -105,3 +105,20 @@ def test_missing_venvy_is_a_clear_error(monkeypatch, tmp_path):
     with pytest.raises(VenvyMissingError) as err:
         runner.argv_for("venvy ls")
     assert "pip install venvy==0.2.0" in str(err.value)
+
+
+@pytest.mark.parametrize(("request_", "follow_up", "combined"), [
+    ("list my venvs", "only conda ones", "list my venvs, only conda ones"),
+    ("list my venvs.", "  as   json ", "list my venvs, as json"),          # no "venvs., as json"
+    ("list my venvs, only conda ones", ", preview first", "list my venvs, only conda ones, preview first"),
+])
+def test_refine_appends_the_follow_up_as_the_training_data_does(request_, follow_up, combined):
+    assert Wizard(lambda: ScriptedEngine(), config=Config()).refine(request_, follow_up) == combined
+
+
+@pytest.mark.parametrize(("follow_up", "error"), [
+    ("", "The refinement is empty"), (" \u200b, ", "The refinement is empty"), ("x" * 600, "at most 500"),
+])
+def test_refine_refuses_an_empty_or_over_long_follow_up(follow_up, error):
+    with pytest.raises(UsageError, match=error):
+        Wizard(lambda: ScriptedEngine(), config=Config()).refine("list my venvs", follow_up)
