@@ -29,6 +29,7 @@ from app.widgets import (
     OutputLog,
     QueryInput,
     ReasonLine,
+    RefineInput,
     StatusLine,
     ValidatedInput,
     visible,
@@ -43,7 +44,7 @@ from nlcli_wizard.translator import Chunk, Retry, Translation
 from nlcli_wizard.validator import ParsedCommand
 
 # Actions that act on the current command; they are off while a dialog is open.
-_COMMAND_ACTIONS = {"run", "copy", "edit", "flag", "print_and_quit"}
+_COMMAND_ACTIONS = {"run", "copy", "edit", "flag", "refine", "print_and_quit"}
 
 
 class NlcliApp(App[str | None]):
@@ -55,7 +56,8 @@ class NlcliApp(App[str | None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
 
     # One table (config.KEY_BINDINGS) serves these bindings and the checks of the user's remaps.
-    BINDINGS = [Binding(b.key, b.action, b.description, priority=b.priority, id=b.id) for b in KEY_BINDINGS]
+    BINDINGS = [Binding(b.key, b.action, b.description, show=b.footer, priority=b.priority, id=b.id)
+                for b in KEY_BINDINGS]
 
     busy: reactive[bool] = reactive(False)
 
@@ -91,10 +93,13 @@ class NlcliApp(App[str | None]):
         crash: Crash | None = None  # venvy's own traceback, folded
         alternatives: tuple[str, ...] = ()  # working commands that do the crashed one's job
 
-    def __init__(self, wizard: Wizard, initial_query: str = "") -> None:
-        super().__init__()
+    def __init__(self, wizard: Wizard, initial_query: str = "", from_shell: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
         self.wizard = wizard
         self.initial_query = initial_query
+        # Started by the shell's key binding on the edit line: escape with nothing to cancel leaves
+        # that line as it was, as the shell's own line editor would.
+        self.from_shell = from_shell
         self.translation: Translation | None = None
         self.command: str | None = None  # what run/copy act on (maybe edited)
         self._parsed: ParsedCommand | None = None  # self.command, parsed once
@@ -290,7 +295,7 @@ class NlcliApp(App[str | None]):
         if t.command:
             self.command_view.show(t.command)
             self.reason_line.show(self._hint(("run", "run"), ("copy", "copy"), ("edit", "edit"),
-                                             ("flag", "flag as wrong")))
+                                             ("flag", "flag as wrong"), ("refine", "refine")))
         else:
             self.command_view.show_abstained()
             self.reason_line.show(t.reason)
@@ -419,14 +424,45 @@ class NlcliApp(App[str | None]):
         self._record_use("copied", command)
 
     def action_edit(self) -> None:
-        if self.editor.is_open:
+        if self.editor.holds(ValidatedInput):
             self._close_editor()
             return
         if self.busy:
             self.notify(f"Wait for the translation to finish (or press {self.key('cancel')}).", severity="warning")
             return
         start = self.command or (self.translation.candidate if self.translation else None) or "venvy "
+        self._close_editor()  # the refinement line, if open: one thing below the command at a time
         self.editor.mount(ValidatedInput(start, self.wizard.validate, id="edit-command"))
+
+    def action_refine(self) -> None:
+        """Open a line whose text is appended to the answered request, which is then translated anew."""
+        if self.busy:
+            self.notify(f"Wait for the translation to finish (or press {self.key('cancel')}).", severity="warning")
+            return
+        if self.translation is None:
+            self.notify(f"Translate a request first; then {self.key('refine')} refines it, e.g. 'only conda ones'.",
+                        severity="warning")
+            return
+        if self.editor.holds(RefineInput):
+            self.query_one(RefineInput).focus()
+            return
+        self._close_editor()
+        line = RefineInput(self.translation.query, f"enter translates · {self.key('cancel')} closes", id="refine")
+        self.editor.mount(line)
+        line.focus()
+
+    @on(Input.Submitted, "#refine")
+    def refined(self, event: Input.Submitted) -> None:
+        line = self.query_one(RefineInput)
+        try:
+            query = self.wizard.refine(line.request, event.value)
+        except NlcliError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.query_input.value = query
+        self.query_input.remember(query)
+        self.wizard.remember(query)
+        self._start(query)  # closes the line and puts the focus back on the request
 
     def on_validated_input_accepted(self, message: ValidatedInput.Accepted) -> None:
         self._adopt(message.command, message.parsed,
@@ -489,6 +525,9 @@ class NlcliApp(App[str | None]):
             self.busy = False
             self.reason_line.show("Cancelled.")
             self.status_line.show("Ready")
+            return
+        if self.from_shell:
+            self.exit()  # as ctrl+q: no command printed, the shell's line stays as it was
 
     def action_print_and_quit(self) -> None:
         self.exit(self.command)

@@ -92,11 +92,25 @@ class OutputLog(RichLog):
 
 
 class EditorSlot(Vertical):
-    """Where the command editor opens below the command."""
+    """Where the command editor or the refinement line opens below the command (one at a time)."""
 
     @property
     def is_open(self) -> bool:
         return bool(self.children)
+
+    def holds(self, kind: type) -> bool:
+        """Whether what is open here is a ``kind`` (the editor, the refinement line)."""
+        return any(isinstance(child, kind) for child in self.children)
+
+
+class RefineInput(PlainInput):
+    """One line that refines the answered request ("only conda ones", "as json"); enter sends it."""
+
+    def __init__(self, request: str, hint: str, **kwargs) -> None:
+        super().__init__(placeholder="e.g. only conda ones · as json · preview first", **kwargs)
+        self.request = request  # what the refinement is appended to
+        self.border_title = plain(f"refine: {request}")
+        self.border_subtitle = plain(hint)
 
 
 class HelpScroll(ScrollableContainer):

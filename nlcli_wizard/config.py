@@ -40,6 +40,7 @@ class KeyBinding:
     description: str
     key: str  # the default
     priority: bool = True  # fires even while the query input has focus
+    footer: bool = True  # listed in the footer (every binding is in the palette and the hints that need it)
 
 
 KEY_BINDINGS: tuple[KeyBinding, ...] = (
@@ -47,6 +48,10 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding("copy", "copy", "Copy", "ctrl+y"),
     KeyBinding("edit", "edit", "Edit", "ctrl+e"),
     KeyBinding("flag", "flag", "Flag wrong", "ctrl+f"),
+    # ctrl+n: used by no other binding here nor by Textual's Input, and terminals pass it through.
+    # Not in the footer: at 80 columns it would push "Quit & print" off the screen; the hint
+    # shown with each answer names it instead.
+    KeyBinding("refine", "refine", "Refine", "ctrl+n", footer=False),
     KeyBinding("cancel", "cancel", "Cancel", "escape", priority=False),
     KeyBinding("print-and-quit", "print_and_quit", "Quit & print", "ctrl+o"),
     KeyBinding("quit", "quit", "Quit", "ctrl+q"),

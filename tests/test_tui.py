@@ -266,7 +266,7 @@ async def test_keys_can_be_remapped_from_the_config(nlcli_home, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "where am i")
         # The hints and the command palette name the key in force, not the default.
-        assert text_of(app, "#reason") == "ctrl+r run · f5 copy · ctrl+e edit · ctrl+f flag as wrong"
+        assert text_of(app, "#reason") == "ctrl+r run · f5 copy · ctrl+e edit · ctrl+f flag as wrong · ctrl+n refine"
         palette = {command.title: command.help for command in app.get_system_commands(app.screen)}
         assert palette["Copy"] == "Copy (f5)" and palette["Run"] == "Run (ctrl+r)"
         await pilot.press("f5")
