@@ -7,8 +7,8 @@
 The key (ctrl+g unless ``--key`` says otherwise) hands what is typed on the edit line to
 ``nlcli-tui`` as its request. The TUI draws on the terminal (stderr) and prints the command
 the user accepts with ctrl+o on stdout, which the binding puts on the edit line, cursor at
-the end, for the user to review and run — never runs it. Quitting with ctrl+q prints nothing
-and leaves the line as it was. ``$NLCLI_TUI`` replaces the TUI program (the tests use a stand-in).
+the end, for the user to review and run — never runs it. Quitting with escape (the TUI is started
+with ``--from-shell``) or ctrl+q prints nothing and leaves the line as it was. ``$NLCLI_TUI`` replaces the TUI program (the tests use a stand-in).
 """
 
 from __future__ import annotations
@@ -69,15 +69,15 @@ def _fish_quote(text: str) -> str:
 
 
 # The TUI reads the terminal on stdin (/dev/tty: a widget's own stdin is not always it) and draws
-# on stderr; only the accepted command comes out on stdout. Textual sizes its screen from stdout, a
-# pipe here, and would fall back to 80x24: COLUMNS and LINES, read from the terminal, give it the real
-# size. "--" keeps a line that starts with "-" a request rather than an option.
+# on stderr; only the accepted command comes out on stdout. It measures the terminal it draws on
+# itself (app.main.terminal_size), so a resize while it is open redraws at the new size.
+# --from-shell makes escape leave the line as it was; "--" keeps a line that starts with "-" a
+# request rather than an option.
 _BASH = """\
-# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, ctrl+q leaves it)
+# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
-    local cmd size
-    size=$(stty size </dev/tty 2>/dev/null)
-    cmd=$(LINES=${{size% *}} COLUMNS=${{size#* }} "${{NLCLI_TUI:-{program}}}" -- "$READLINE_LINE" </dev/tty) || return 0
+    local cmd
+    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell -- "$READLINE_LINE" </dev/tty) || return 0
     if [[ -n $cmd ]]; then
         READLINE_LINE=$cmd
         READLINE_POINT=${{#cmd}}
@@ -88,11 +88,10 @@ bind -m vi-insert -x '"{seq}": __nlcli_wizard_edit_line'
 """
 
 _ZSH = """\
-# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, ctrl+q leaves it)
+# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
-    local cmd size
-    size=$(stty size </dev/tty 2>/dev/null)
-    cmd=$(LINES=${{size% *}} COLUMNS=${{size#* }} "${{NLCLI_TUI:-{program}}}" -- "$BUFFER" </dev/tty)
+    local cmd
+    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell -- "$BUFFER" </dev/tty)
     if [[ $? -eq 0 && -n $cmd ]]; then
         BUFFER=$cmd
         CURSOR=${{#BUFFER}}
@@ -105,12 +104,11 @@ bindkey -M viins '{seq}' __nlcli_wizard_edit_line
 """
 
 _FISH = """\
-# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, ctrl+q leaves it)
+# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 function __nlcli_wizard_edit_line
     set -l tui {program}
     set -q NLCLI_TUI; and set tui $NLCLI_TUI
-    set -l size (string split ' ' -- (stty size </dev/tty 2>/dev/null))
-    set -l cmd (env LINES=$size[1] COLUMNS=$size[2] $tui -- (commandline | string collect) </dev/tty | string collect)
+    set -l cmd ($tui --from-shell -- (commandline | string collect) </dev/tty | string collect)
     # A TUI that failed or was quit printed nothing: the line stays as it was.
     if test -n "$cmd"
         commandline -r -- $cmd

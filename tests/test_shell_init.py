@@ -93,8 +93,7 @@ def start_shell(shell: str, tmp: Path, tui: str, key: str = "ctrl+g") -> Tmux:
 def fake_tui(tmp: Path, output: str) -> str:
     """A stand-in for nlcli-tui: records its arguments, prints ``output`` (as ctrl+o would)."""
     script = tmp / "fake-tui"
-    script.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {tmp}/args\necho \"$COLUMNS $LINES\" > {tmp}/size\n"
-                      f"printf '%s' '{output}'\n")
+    script.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {tmp}/args\nprintf '%s' '{output}'\n")
     script.chmod(0o755)
     return str(script)
 
@@ -110,8 +109,7 @@ def test_accepted_command_replaces_the_edit_line_unexecuted(shell, tmp_path):
         session.type("show my venvs sorted by size")
         session.press("C-g")
         session.wait_for(lambda: session.prompt_line() == f"touch {ran}", "the command on the edit line")
-        assert (tmp_path / "args").read_text() == "--\nshow my venvs sorted by size\n"
-        assert (tmp_path / "size").read_text() == "160 30\n"  # the terminal's size, for Textual
+        assert (tmp_path / "args").read_text() == "--from-shell\n--\nshow my venvs sorted by size\n"
         time.sleep(0.3)
         assert not ran.exists()  # on the line, not executed
         session.type("_2")  # the cursor is at the end of the new line
@@ -150,28 +148,36 @@ def test_key_option_binds_another_key(tmp_path):
 REAL_TUI = f"""\
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from app.main import make_app
+from app.main import make_app, parse_args
 from nlcli_wizard.config import Config
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.service import Wizard
 
+args = parse_args()
 engine = ScriptedEngine({{"sorted by size": (" venvy list --sort size", 0.99)}})
-app = make_app(Wizard(lambda: engine, config=Config()), initial_query=" ".join(sys.argv[2:]))
+app = make_app(Wizard(lambda: engine, config=Config()), initial_query=" ".join(args.query),
+               from_shell=args.from_shell)
 command = app.run()
+with open(sys.argv[0] + ".exit", "w") as done:  # the exit code, for the test to read
+    done.write(str(app.return_code or 0))
 if command and not app.return_code:
     print(command)
 """
 
 
+def real_tui(tmp: Path) -> str:
+    script = tmp / "tui.py"
+    script.write_text(REAL_TUI)
+    launcher = tmp / "tui"
+    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} {script} \"$@\"\n")
+    launcher.chmod(0o755)
+    return str(launcher)
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
 def test_real_tui_translates_the_line_and_ctrl_o_puts_its_answer_back(shell, tmp_path):
     """The app itself (on a scripted engine) draws on the terminal inside the key binding."""
-    script = tmp_path / "tui.py"
-    script.write_text(REAL_TUI)
-    launcher = tmp_path / "tui"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} {script} \"$@\"\n")
-    launcher.chmod(0o755)
-    session = start_shell(shell, tmp_path, str(launcher))
+    session = start_shell(shell, tmp_path, real_tui(tmp_path))
     try:
         session.type("show my venvs sorted by size")
         session.press("C-g")
@@ -182,6 +188,23 @@ def test_real_tui_translates_the_line_and_ctrl_o_puts_its_answer_back(shell, tmp
         assert title.index("nlcli-wizard") > 50, title
         session.press("C-o")
         session.wait_for(lambda: session.prompt_line() == "venvy list --sort size", "the answer on the edit line")
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_escape_in_the_real_tui_leaves_the_line_as_it_was(shell, tmp_path):
+    """Started from the binding, escape with nothing to cancel quits as ctrl+q does: exit 0, no command."""
+    session = start_shell(shell, tmp_path, real_tui(tmp_path))
+    try:
+        session.type("show my venvs sorted by size")
+        session.press("C-g")
+        session.wait_for(lambda: "ctrl+r run" in session.screen(), "the TUI to show its answer")
+        session.press("Escape")
+        session.wait_for(lambda: (tmp_path / "tui.py.exit").exists(), "the TUI to quit on escape")
+        assert (tmp_path / "tui.py.exit").read_text() == "0"
+        session.wait_for(lambda: session.prompt_line() == "show my venvs sorted by size", "the line as it was")
+        assert "venvy list" not in session.screen()
     finally:
         session.close()
 
