@@ -109,3 +109,36 @@ def test_weight_below_one_is_refused(tmp_path, capsys):
         merge_feedback.main(["--weight", "0", "--feedback", str(tmp_path / "fb.jsonl"), "--train",
                              str(tmp_path / "t.jsonl"), "--out", str(tmp_path / "out.jsonl")])
     assert done.value.code == 2 and "--weight must be at least 1" in capsys.readouterr().err
+
+
+def test_a_forgotten_correction_is_not_trained_on(tmp_path):
+    from nlcli_wizard.corrections import Corrections
+
+    path = tmp_path / "fb.jsonl"
+    _write(path, [
+        _rec("Biggest envs!", corrected="venvy size -n 5"),     # withdrawn too: the same request to the app
+        _rec("biggest envs", corrected="venvy size -n 3"),
+        _rec("show stats", corrected="venvy stats"),
+    ])
+    corrections = Corrections(path)
+    assert [c.query for c in corrections.all()] == ["biggest envs", "show stats"]
+    corrections.forget(1)  # appends a "wrong" record with no correction
+    assert [c.query for c in corrections.all()] == ["show stats"]
+    train = [{"query": "biggest envs", "command": "venvy size", "intent": "x", "template": "x", "split": "train"}]
+    merged, report = merge(train, path, weight=3)
+    assert [e["command"] for e in merged if e["query"].lower().startswith("biggest")] == ["venvy size"]
+    assert [e["command"] for e in merged if e["query"] == "show stats"] == ["venvy stats"] * 3
+    assert report["withdrawn"] == 1 and report["corrections"] == 1 and report["train_examples_replaced"] == 0
+    assert "flag_without_correction" not in report["skipped_by_reason"]
+
+
+def test_a_correction_after_a_withdrawal_stands(tmp_path):
+    path = tmp_path / "fb.jsonl"
+    _write(path, [
+        _rec("biggest envs", corrected="venvy size -n 3"),
+        _rec("biggest envs", predicted="venvy size --top 3"),   # forgotten
+        _rec("biggest envs", corrected="venvy size -n 7"),     # corrected again later
+    ])
+    merged, report = merge([], path, weight=2)
+    assert [e["command"] for e in merged] == ["venvy size --top 7"] * 2
+    assert report["withdrawn"] == 1

@@ -6,8 +6,11 @@
 Corrections (verdict ``wrong`` with a corrected command, or ``NONE`` for
 "venvy cannot do this") are validated and canonicalized, deduplicated by
 request (the newest wins) and repeated ``--weight`` times so a handful of
-them move a model trained on thousands of examples. Commands the user ran
-successfully or copied count once as confirmations. Train examples for the
+them move a model trained on thousands of examples. A ``wrong`` record with no
+correction (what ``nlcli-wizard corrections --forget`` appends) withdraws the
+request's earlier correction, as it does for the app, so a forgotten correction
+is not trained on. Commands the user ran successfully or copied count once as
+confirmations. Train examples for the
 same request are replaced. No line stops the merge: malformed lines, requests
 the prompt refuses (empty, too long) and records that teach nothing are
 skipped, and the report counts them by reason.
@@ -21,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from nlcli_wizard import feedback, paths
+from nlcli_wizard.corrections import normalize as same_request
 from nlcli_wizard.errors import EmptyQueryError, QueryTooLongError, UsageError
 from nlcli_wizard.prompt import ABSTAIN, normalize_query
 from nlcli_wizard.validator import validate
@@ -50,7 +54,13 @@ def feedback_examples(records: list[feedback.FeedbackRecord], weight: int) -> tu
             continue
         if record.verdict == "wrong":
             if not record.corrected or not record.corrected.strip():
-                counts["skipped_flag_without_correction"] += 1
+                # The app matches a withdrawal up to case and punctuation (corrections.normalize):
+                # every correction it withdraws there is withdrawn here.
+                withdrawn = [k for k, (query, _, is_correction) in latest.items()
+                             if is_correction and same_request(query) == same_request(record.query)]
+                for k in withdrawn:
+                    del latest[k]
+                counts["withdrawn" if withdrawn else "skipped_flag_without_correction"] += 1
                 continue
             if record.corrected.strip() == ABSTAIN:
                 target = None
@@ -107,6 +117,7 @@ def merge(train: list[dict], feedback_path: Path, weight: int = 8) -> tuple[list
         "corrections": counts["corrections"],
         "confirmations": counts["confirmations"],
         "superseded": counts["superseded"],
+        "withdrawn": counts["withdrawn"],
         "skipped": sum(skipped.values()),
         "skipped_by_reason": dict(sorted(skipped.items())),
         "train_examples_replaced": len(train) - len(kept),
