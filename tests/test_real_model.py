@@ -51,3 +51,39 @@ def test_batch_of_100_plus_queries_has_no_invalid_command(model_home):
     for row in rows:
         assert row["abstained"] == (row["command"] is None)
         assert 0.0 <= row["confidence"] <= 1.0
+
+
+def _evaluation_sets() -> dict[str, list[str]]:
+    from nlcli_wizard import paths
+
+    sets = {}
+    for name in ("test", "independent", "calib"):
+        path = ROOT / "data" / f"{name}.jsonl"
+        sets[name] = [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if paths.outside_eval_path().exists():  # beside the checkout in CI; evaluation only, never training data
+        rows = paths.outside_eval_path().read_text(encoding="utf-8").splitlines()
+        sets["outside"] = [json.loads(line)["q"] for line in rows if line.strip()]
+    return sets
+
+
+def test_no_offered_command_has_a_value_the_request_does_not_contain(engine):
+    """Over every evaluation set, each path, project and name in an offered command appears in the request
+    character for character (checked here by plain containment, independently of grounding.py; "." and "~"
+    may stand for "this folder" and "home")."""
+    from nlcli_wizard.prompt import normalize_query
+
+    translator = Translator(engine)
+    unfaithful = []
+    for name, queries in _evaluation_sets().items():
+        for query in queries:
+            t = translator.translate(query)
+            if t.command is None or t.parsed is None:
+                continue
+            spec = t.parsed.spec()
+            for param in spec.params if spec else ():
+                value = t.parsed.values.get(param.name)
+                aliases = (".", "~")
+                if param.kind in ("path", "string") and value is not None and str(value) not in aliases \
+                        and str(value) not in normalize_query(query):
+                    unfaithful.append((name, query, t.command))
+    assert unfaithful == []
