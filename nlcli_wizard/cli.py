@@ -181,9 +181,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return show
 
     adapter = None if args.no_adapter else (args.adapter or "default")
+    also = {name: (_load_outside(paths.outside_eval_path()) if name == "outside" else _load_jsonl(data / f"{name}.jsonl"))
+            for name in args.also or ()}
     reports, path = evaluation.evaluate(
         examples, train, args.out, args.split, adapter=adapter, model=args.model, threshold=args.threshold,
-        baselines=not args.no_baselines, progress=progress,
+        baselines=not args.no_baselines, progress=progress, also=also,
     )
     for report in reports:
         print(json.dumps(report.summary()))
@@ -280,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "held-out voices the calibration is fitted on; outside: requests written apart from the "
                         "project (default file ../shared/eval/outside-dev.jsonl)")
     e.add_argument("--file", type=Path, help="read the split from this JSONL file instead")
+    e.add_argument("--also", action="append", choices=["val", "test", "independent", "calib", "outside"],
+                   help="also score the adapter alone on this split, in the same report (repeatable)")
     e.add_argument("--data", type=Path, help="directory with the splits (default: data/)")
     e.add_argument("--limit", type=int, default=0, help="only the first N examples")
     e.add_argument("--train", type=Path, help="the nearest-neighbour baseline's train set (default: <data>/train.jsonl)")

@@ -313,12 +313,20 @@ def markdown(reports: list[Report], split: str, png: Path | None, extra: dict | 
     return "\n".join(lines) + "\n"
 
 
-def write_report(reports: list[Report], out_dir: Path, split: str, extra: dict | None = None) -> Path:
+def write_report(reports: list[Report], out_dir: Path, split: str, extra: dict | None = None,
+                 also: dict[str, Report] | None = None) -> Path:
+    """The report on ``split`` (with baselines), then the adapter's figures on each ``also`` split."""
     out_dir.mkdir(parents=True, exist_ok=True)
     png = reliability_png(reports[0], out_dir / "reliability.png")
     path = out_dir / "eval-report.md"
-    path.write_text(markdown(reports, split, png, extra))
-    (out_dir / "eval-report.json").write_text(json.dumps([r.summary() for r in reports], indent=2) + "\n")
+    text = markdown(reports, split, png, extra)
+    for name, report in (also or {}).items():
+        section = markdown([report], name, None).replace(f"# nlcli-wizard evaluation ({name} split)",
+                                                         f"# The same adapter on the {name} split")
+        text += "\n" + section.replace("\n#", "\n##")
+    path.write_text(text)
+    summaries = [r.summary() for r in reports] + [{**r.summary(), "split": name} for name, r in (also or {}).items()]
+    (out_dir / "eval-report.json").write_text(json.dumps(summaries, indent=2) + "\n")
     return path
 
 
@@ -332,8 +340,10 @@ def evaluate(
     threshold: float | None = None,
     baselines: bool = True,
     progress: Callable[[str], Callable[[int], None]] | None = None,
+    also: dict[str, list[dict]] | None = None,
 ) -> tuple[list[Report], Path]:
-    """The adapter, then (optionally) both baselines, on the same examples; writes the report."""
+    """The adapter, then (optionally) both baselines, on the same examples, and the adapter alone on
+    each ``also`` split (e.g. requests written apart from the project); writes one report."""
     import gc
 
     from nlcli_wizard.engine import LlamaEngine
@@ -342,6 +352,9 @@ def evaluate(
     name = engine.model_id
     reports = [run(name, Translator(engine, threshold=threshold).translate, examples, progress and progress(name))]
     extra = {"examples": len(examples), "model": name, "load_s": round(engine.load_seconds, 3)}
+    translate = Translator(engine, threshold=threshold).translate
+    also_reports = {split_name: run(name, translate, rows, progress and progress(f"{name} on {split_name}"))
+                    for split_name, rows in (also or {}).items()}
     if baselines:
         del engine
         gc.collect()  # llama.cpp frees a model only when it is collected
@@ -349,4 +362,4 @@ def evaluate(
         reports.append(run("base model, few-shot", few_shot_translator(base), examples,
                            progress and progress("few-shot")))
         reports.append(run("nearest neighbour", NearestNeighbour(train).translate, examples))
-    return reports, write_report(reports, out_dir, split, extra)
+    return reports + list(also_reports.values()), write_report(reports, out_dir, split, extra, also_reports)

@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     lap("calibrate")
     evaluate = [sys.executable, "-m", "nlcli_wizard", "eval", "--adapter", str(adapter), "--out", str(args.out),
                 "--train", str(train_path), "--data", str(data_dir)]
+    for split, path in (("independent", data_dir / "independent.jsonl"), ("outside", paths.outside_eval_path())):
+        evaluate += ["--also", split] if path.exists() else []
     subprocess.run(evaluate + (["--no-baselines"] if args.no_baselines else []), check=True)
     lap("evaluate")
     meta_path = adapter.with_suffix(".meta.json")
