@@ -61,10 +61,13 @@ async def test_streams_command_with_confidence_and_highlighted_help():
 
 
 async def test_streaming_shows_partial_text_and_escape_cancels():
-    app = make_app(scripted({"slow": (" venvy scan --home --depth 3 --path /a/very/long/path", 0.99)}, delay=0.15))
+    app = make_app(scripted({"slow": (" venvy scan --home --depth 3 --path /a/very/long/path", 0.99)}, delay=0.3))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"slow one", "enter")
-        await pilot.pause(0.5)
+        for _ in range(50):  # until the first words are on screen (a loaded machine starts the worker late)
+            await pilot.pause(0.1)
+            if text_of(app, "#command").startswith("venvy"):
+                break
         partial = text_of(app, "#command")
         assert partial.startswith("venvy") and partial != "venvy scan --home --depth 3 --path /a/very/long/path"
         assert app.busy and app.has_class("locked")
