@@ -74,9 +74,11 @@ def fit_logistic(scores: Sequence[float], features: Sequence[Mapping[str, float]
         return fit_platt(scores, correct)
     x = np.array([[logit(s), *(f.get(n, 0.0) for n in names), 1.0] for s, f in zip(scores, features, strict=True)])
     y = np.array(correct, dtype=float)
-    scale = np.maximum(np.abs(x).max(axis=0), 1e-9)
-    scale[-1] = 1.0
-    xs = x / scale  # comparable columns, so one ridge suits all
+    # Standardized columns, so one ridge suits all; an answer the model found near-impossible (logit -900)
+    # would otherwise set the scale of the first column and the penalty would erase it.
+    center = np.append(x[:, :-1].mean(axis=0), 0.0)
+    scale = np.append(np.maximum(x[:, :-1].std(axis=0), 1e-9), 1.0)
+    xs = (x - center) / scale
     penalty = np.full(x.shape[1], ridge)
     penalty[-1] = 0.0  # never shrink the intercept
     w = np.zeros(x.shape[1])
@@ -89,6 +91,7 @@ def fit_logistic(scores: Sequence[float], features: Sequence[Mapping[str, float]
         if np.abs(step).max() < 1e-8:
             break
     w = w / scale
+    w[-1] -= float(w[:-1] @ center[:-1])  # back to the raw features' intercept
     return {"a": float(w[0]), "b": float(w[-1]), "weights": {n: float(v) for n, v in zip(names, w[1:-1], strict=True)},
             "n": len(scores)}
 

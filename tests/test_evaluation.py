@@ -59,7 +59,7 @@ def test_latency_percentiles_are_order_statistics(q):
 
 
 def test_calibration_picks_the_threshold_that_is_right_most_often():
-    from training.calibrate import choose_threshold
+    from training.calibrate import choose_threshold, rows_from
 
     engine = ScriptedEngine({
         "by size": (" venvy ls --sort size", 1.0),
@@ -67,7 +67,7 @@ def test_calibration_picks_the_threshold_that_is_right_most_often():
         "numpy": (" venvy stats", 1.0),  # out of scope, yet answered
         "coffee": (" NONE", 1.0),
     })
-    outcomes = run("scripted", Translator(engine, threshold=0.0).translate, EXAMPLES).outcomes
+    outcomes = rows_from(run("scripted", Translator(engine, threshold=0.0).translate, EXAMPLES).outcomes)
     # right-but-unsure 0.37, sure 0.9, wrong 0.2: 0.25-0.35 get all four right; the highest wins
     assert choose_threshold(outcomes, [0.37, 0.9, 0.2, 0.9]) == 0.35
     # a wrong answer surer than a right one: 0.05-0.35 and 0.65-0.9 both get 3 of 4; ties go to caution
