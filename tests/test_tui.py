@@ -12,20 +12,9 @@ from nlcli_wizard.config import Config
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.errors import ModelFileError
 from nlcli_wizard.service import Wizard
+from tests.tui_support import ask, scripted
 
 SIZE = (110, 34)
-
-
-def scripted(answers=None, delay=0.0, **kwargs) -> Wizard:
-    engine = ScriptedEngine(answers or {}, delay=delay, **kwargs)
-    return Wizard(lambda: engine, config=Config())
-
-
-async def ask(pilot, text: str) -> None:
-    await pilot.press(*text)
-    await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def feedback_rows(home) -> list[dict]:

@@ -7,24 +7,10 @@ from textual.widgets import Input
 
 from app.main import make_app
 from app.widgets import CommandView, ConfidenceMeter, ConfirmDialog, FlagDialog, HelpPanel, HelpScroll, OutputLog
-from nlcli_wizard.config import Config
-from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.service import Wizard
+from tests.tui_support import ask, scripted
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 ANSWERS = {"size": (" venvy ls -s size", 0.99), "30 days": (" venvy cleanup --days 30", 0.99)}
-
-
-def scripted() -> Wizard:
-    engine = ScriptedEngine(ANSWERS)
-    return Wizard(lambda: engine, config=Config())
-
-
-async def ask(pilot, text: str) -> None:
-    await pilot.press(*text)
-    await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def settle(pilot) -> None:
@@ -42,7 +28,7 @@ def inside(inner, outer) -> bool:
 
 @SIZES
 async def test_help_command_and_confidence_fit_and_the_log_takes_the_rest(size):
-    app = make_app(scripted())
+    app = make_app(scripted(ANSWERS))
     async with app.run_test(size=size) as pilot:
         await ask(pilot, "show my venvs sorted by size")
         await pilot.pause()
@@ -66,7 +52,7 @@ async def test_help_command_and_confidence_fit_and_the_log_takes_the_rest(size):
 
 @SIZES
 def test_snapshot_after_a_translation_at(size, snap_compare):
-    app = make_app(scripted())
+    app = make_app(scripted(ANSWERS))
 
     async def run_before(pilot):
         await ask(pilot, "show my venvs sorted by size")
@@ -85,7 +71,7 @@ async def dialog_fits(app) -> None:
 
 
 async def test_the_flag_dialog_fits_at_40x12():
-    app = make_app(scripted())
+    app = make_app(scripted(ANSWERS))
     async with app.run_test(size=(40, 12)) as pilot:
         await ask(pilot, "which venvs take the most size")
         await pilot.press("ctrl+f")
@@ -98,7 +84,7 @@ async def test_the_flag_dialog_fits_at_40x12():
 
 
 async def test_the_confirm_dialog_fits_at_40x12():
-    app = make_app(scripted())
+    app = make_app(scripted(ANSWERS))
     async with app.run_test(size=(40, 12)) as pilot:
         await ask(pilot, "remove venvs unused for 30 days")
         await pilot.press("ctrl+r")

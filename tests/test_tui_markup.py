@@ -4,23 +4,9 @@ from __future__ import annotations
 
 from app.main import make_app
 from app.widgets import ConfirmDialog, FlagDialog
-from nlcli_wizard.config import Config
-from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.service import Wizard
+from tests.tui_support import ask, scripted
 
 SIZE = (110, 34)
-
-
-def scripted(answers=None, **kwargs) -> Wizard:
-    engine = ScriptedEngine(answers or {}, **kwargs)
-    return Wizard(lambda: engine, config=Config())
-
-
-async def ask(pilot, text: str) -> None:
-    await pilot.press(*text)
-    await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def shown(widget) -> str:
