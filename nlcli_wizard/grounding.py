@@ -45,6 +45,8 @@ _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 _SPAN_EDGE_BEFORE = " \t\"'`(=,;[<"
 _SPAN_EDGE_AFTER = " \t\"'`)]>"
 _PUNCTUATION = ",.;:!?"
+# A quoted string: the quote opens after a non-word character and closes before one ("don't" is no quote).
+_QUOTED = re.compile(r"(?<!\w)([\"'`])(.+?)\1(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def number_candidates(query: str, days: bool) -> set[int]:
     """Whole numbers a parameter may take from this request."""
     out: set[int] = set()
     for value, per_unit in numbers_in(query):
-        if value == int(value):
+        # For a count of days, "2 weeks" is 14 and not 2; other numbers keep their face value.
+        if value == int(value) and not (days and per_unit and per_unit > 1):
             out.add(int(value))
         if days and per_unit:
             out.add(round(value * per_unit))
@@ -132,12 +135,20 @@ def number_candidates(query: str, days: bool) -> set[int]:
     return out
 
 
+def _quoted(query: str) -> list[tuple[int, int]]:
+    """Where the request's quoted strings lie, quotes excluded."""
+    return [match.span(2) for match in _QUOTED.finditer(query)]
+
+
 def _spans(query: str, value: str) -> list[tuple[int, int]]:
-    """Where ``value`` occurs in ``query`` as a whole span (not inside a longer word)."""
+    """Where ``value`` occurs in ``query`` as a whole span (not inside a longer word, and not
+    part of a quoted string: the user who quotes "D:\\work\\py envs" means all of it)."""
+    quoted = _quoted(query)
     spans, start = [], 0
     while (i := query.find(value, start)) >= 0:
         end = i + len(value)
-        if (i == 0 or query[i - 1] in _SPAN_EDGE_BEFORE) and _ends_span(query, end):
+        inside_quotes = any(a <= i and end <= b and (a, b) != (i, end) for a, b in quoted)
+        if (i == 0 or query[i - 1] in _SPAN_EDGE_BEFORE) and _ends_span(query, end) and not inside_quotes:
             spans.append((i, end))
         start = i + 1
     return spans
@@ -186,7 +197,9 @@ def ground(query: str, parsed: ParsedCommand, catalog: Catalog | None = None) ->
             text = str(value)
             spans = _spans(query, text) or _alias_spans(query, text)
             if not spans:
-                return Grounding(False, f"'{text}' ({label}) is not in the request", text)
+                cut = next((query[a:b] for a, b in _quoted(query) if text in query[a:b]), None)
+                why = f"is only part of the quoted '{cut}'" if cut else "is not in the request"
+                return Grounding(False, f"'{text}' ({label}) {why}", text)
             text_values.append((text, spans))
     if not _disjoint_assignment([spans for _, spans in text_values]):
         value = text_values[-1][0]
@@ -207,8 +220,7 @@ def span_candidates(query: str, max_words: int = 3) -> list[str]:
     """Every span of the request a path or name could be: quoted strings whole, runs of up to
     ``max_words`` words with surrounding punctuation trimmed, and the path aliases the request uses."""
     found: list[str] = []
-    for match in re.finditer(r"\"([^\"]+)\"|'([^']+)'|`([^`]+)`", query):
-        found.append(next(g for g in match.groups() if g))
+    found += [query[a:b] for a, b in _quoted(query)]
     words = query.split()
     for i in range(len(words)):
         for j in range(i + 1, min(len(words), i + max_words) + 1):
@@ -218,6 +230,8 @@ def span_candidates(query: str, max_words: int = 3) -> list[str]:
             span = span[:-1] if span.endswith(".") and len(span) > 1 and span[-2] not in "./" else span
             if span:
                 found.append(span)
+    # Words inside a quoted string are not values of their own.
+    found = [span for span in found if _spans(query, span)]
     found += [alias for alias in PATH_ALIASES if _alias_spans(query, alias)]
     return list(dict.fromkeys(found))
 

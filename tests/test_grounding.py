@@ -65,8 +65,8 @@ def test_durations_convert_to_days(query, days):
 
 
 def test_a_number_the_request_does_not_state_is_not_grounded():
-    assert grounded("remove venvs unused for 2 weeks", "venvy cleanup --days 2")  # 2 is stated
     assert not grounded("remove venvs unused for 2 weeks", "venvy cleanup --days 15")
+    assert grounded("remove venvs unused for 2 days", "venvy cleanup --days 2")
     assert not grounded("show a list of the biggest envs", "venvy size --top 1")  # "a" is an article
     assert grounded("show the top dozen envs by size", "venvy size --top 12")
     assert grounded("show the five biggest envs", "venvy size --top 5")
@@ -74,6 +74,31 @@ def test_a_number_the_request_does_not_state_is_not_grounded():
 
 def test_weeks_are_not_days_for_other_numbers():
     assert 14 not in number_candidates("top 2 weeks", days=False)
+    assert 2 in number_candidates("top 2 weeks", days=False)
+
+
+@pytest.mark.parametrize(("query", "unconverted"), [
+    ("delete envs I haven't used in two weeks", 2),
+    ("remove venvs unused for 2 weeks", 2),
+    ("clean envs idle for 3 months", 3),
+    ("cleanup envs older than 1 year", 1),
+])
+def test_a_duration_in_weeks_months_or_years_is_never_that_many_days(query, unconverted):
+    assert unconverted not in number_candidates(query, days=True)
+    result = ground(query, parse(f"venvy cleanup --days {unconverted}"))
+    assert not result.ok and result.value == str(unconverted)
+
+
+def test_a_quoted_value_is_taken_whole():
+    query = 'health check for "D:\\work\\py envs"'
+    cut = ground(query, parse("venvy health --path 'D:\\work\\py'"))
+    assert not cut.ok
+    assert "only part of the quoted 'D:\\work\\py envs'" in cut.reason
+    assert grounded(query, "venvy health --path 'D:\\work\\py envs'")
+    assert "D:\\work\\py" not in span_candidates(query)
+    # an apostrophe is not a quote
+    assert grounded("don't touch it, just show info on 'old api'", "venvy info 'old api'")
+    assert grounded("what's in web-2024's env? show info for web-2024", "venvy info web-2024")
 
 
 def test_span_candidates_keep_quoted_values_whole_and_trim_punctuation():
