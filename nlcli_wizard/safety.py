@@ -50,16 +50,35 @@ DELETION_WORDS = (
     r"prun(?:e|es|ed|ing)", r"discard(?:s|ed|ing)?", r"get(?:ting)? rid of", r"throw(?:ing)? (?:away|out)",
     r"eliminat(?:e|es|ed|ing)", r"deletion", r"removal", r"erasure", r"scrap(?:s|ped|ping)?", r"ditch(?:es|ed|ing)?",
     r"tid(?:y|ies|ied|ying) up", r"(?:un|de)register(?:s|ed|ing)?", r"uninstall(?:s|ed|ing)?", r"dispose of",
+    r"gc", r"garbage[- ]collect(?:s|ed|ing|ion)?", r"kill(?:s|ed|ing)?", r"tid(?:y|ies|ied|ying)",
 )
+
+# Verbs whose one-letter slips ("remvoe", "delet", "rmeove") still read as that verb: a swapped pair,
+# a dropped or a doubled letter. A substitution is not taken: "remote" is not "remove".
+TYPO_TOLERANT_VERBS = ("delete", "remove", "destroy")
+
+
+def _slips(word: str) -> list[str]:
+    """The one-letter slips of ``word``: adjacent letters swapped, one letter dropped, one doubled."""
+    swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)]
+    dropped = [word[:i] + word[i + 1:] for i in range(len(word))]
+    doubled = [word[:i] + word[i] + word[i:] for i in range(len(word))]
+    return sorted({*swapped, *dropped, *doubled} - {word})
+
+
+DELETION_WORDS += tuple(re.escape(slip) for verb in TYPO_TOLERANT_VERBS for slip in _slips(verb))
 
 # Words that ask to skip the confirmation a deleting command would ask for.
 FORCE_PHRASES = (
     r"force(?:d|fully)?", r"forcibly", r"forcing", r"by force",
-    r"without (?:asking|a prompt|prompting|prompts|confirmation|confirming|any confirmation|a confirmation"
-    r"|any questions|questions|asking me|being asked|checking with me|a second thought)",
-    r"no (?:confirmation|prompts?|questions(?: asked)?|need to (?:confirm|ask))",
-    r"(?:don't|do not|dont|never) (?:ask|prompt|confirm)(?: me)?(?: (?:first|again|anything))?",
-    r"skip(?:ping)? (?:the )?(?:prompt|confirmation|confirm step|question)s?",
+    r"(?:without|w/o|w/out|w out) (?:any |a |the |further )?(?:asking|prompts?|prompting|confirmations?|confirming|questions"
+    r"|asking me|prompting me|being asked|checking with me|a second thought|interaction)"
+    r"(?: (?:me|first|again))?(?: to confirm)?",
+    r"no (?:confirm(?:ation|ations|ing)?|prompts?|prompting|asking|questions(?: asked)?|need to (?:confirm|ask))"
+    r"(?: (?:prompts?|step|needed|required|necessary|please))?",
+    r"(?:don't|do not|dont|never|no need to|you don't need to|you dont need to|you do not need to)"
+    r" (?:bother )?(?:ask|asking|prompt|prompting|confirm|confirming)(?: me)?(?: to confirm)?(?: (?:first|again|anything))?",
+    r"skip(?:ping)? (?:the |any |all )?(?:[\w-]+ )?(?:prompt|confirmation|confirm step|question)s?(?: prompts?)?",
     r"just do it", r"assume yes", r"auto-?confirm", r"non-?interactive(?:ly)?", r"unattended",
 )
 
@@ -70,18 +89,23 @@ ASK_FIRST_PHRASES = (
     r"(?![ -](?:" + "|".join(DELETION_WORDS) + r")(?![\w']))",
     r"ask(?:s|ing)? (?:me )?(?:first|before)", r"(?:it )?(?:must|should|has to|needs to) ask(?: me)?",
     r"(?:let me|i want to|so i can|i'll|i will) confirm", r"confirm (?:it )?first", r"with (?:a )?(?:confirmation|prompt)",
-    r"prompt me", r"ask(?:ing)? for confirmation", r"check with me",
+    r"prompt me(?: first| before)?", r"ask(?:ing)? for confirmation", r"check with me",
+    r"(?:please )?ask me to confirm(?: (?:it|first))?(?: first)?", r"(?:only )?after asking(?: me)?",
+    r"(?:please )?make sure (?:it|that it|venvy) asks(?: me)?(?: to confirm)?(?: first)?",
+    r"let it (?:ask|confirm|prompt)(?: me)?(?: first)?",
 )
 
 # Negations that describe which environments ("not used for 30 days"), not whether to delete.
 STALENESS_PHRASES = (
     r"(?:not|never|no longer|haven't|hasn't|hadn't|have not|has not|had not|don't|doesn't|do not|does not|dont"
-    r"|didn't|did not|isn't|aren't|wasn't|weren't|not been|never been)"
+    r"|didn't|did not|isn't|aren't|wasn't|weren't|not been|never been|havent|hasnt|hadnt|doesnt|didnt|isnt|arent"
+    r"|wasnt|werent|nobody(?: has| had| have)?|no one(?: has| had| have)?|no-one)"
     r"(?: (?:been|ever|even|really|actually|recently|i|we))?"
     r" (?:used|touched|accessed|opened|activated|needed|run|updated|modified|in use|active|use|need|touch|open)"
     r"(?: (?:anymore|any more|lately|recently|in \w+ \w+|for \w+ \w+|since \w+))?"
     # "don't use cleanup" names the deletion itself: that is a negation, not a description.
     r"(?! (?:" + "|".join(DELETION_WORDS) + r")(?![\w']))",
+    r"(?:untouched|unopened|unaccessed) (?:for|in|since)",
 )
 
 # Contractions typed without their apostrophe ("dont"); "\w+nt" would catch ordinary words.
@@ -154,15 +178,31 @@ FOREIGN_WORDS = (
 FUNCTION_WORDS = frozenset("as well is are was were be of to in on at by with from me i we you he she they".split())
 
 # How many words may stand between a deletion verb and its target ("delete the venv called old-api").
-TARGET_DISTANCE = 4
+TARGET_DISTANCE = 6
 
 # Words a clause may consist of without asking for anything else ("delete old-api, please").
 FILLER_WORDS = frozenset(
     "please pls plz kindly now right away immediately quickly asap ok okay yes yeah sure go ahead thanks thank you "
     "cheers for me it that this them those the a an my our your all its every each of venv venvs env envs "
     "environment environments virtualenv virtualenvs files file folder folders directory directories too as well "
-    "entirely completely fully permanently for good just do older than day days week weeks month months year years "
+    "entirely completely fully permanently for good just really do older than only since over more at least ago like "
+    "anything everything ones one any obviously default defaults "
+    "day days week weeks month months year years "
     "unused stale inactive idle".split()
+)
+
+# How a clause that only gives context opens ("i'm sure", "it's a copy", "there are 40 of them"), and
+# what makes a clause an ask after all: a question word or a verb that asks for something else.
+STATEMENT_OPENERS = frozenset(
+    "i i'm im i've ive i'd id i'll it it's its that's thats this they they're we we're we've there there's "
+    "yes yeah yep sure these those my our".split()
+)
+QUESTION_WORDS = frozenset("what which who whom whose where when why how can could would will should".split())
+ACTION_VERBS = frozenset(
+    "list ls show display print tell give find search scan register track check run execute exec install create "
+    "make activate deactivate send email mail post upload download copy cp move mv rename backup archive update "
+    "upgrade open reboot restart shutdown shut sudo git pip conda cat curl wget sh bash sort explain help compare "
+    "fix build deploy clone push pull commit write save export report add keep leave also too".split()
 )
 
 COMPOUND_SEPARATORS = (
@@ -191,7 +231,9 @@ def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 _DELETION = _words(DELETION_WORDS)
 _FORCE = _words(FORCE_PHRASES)
-_ASK_FIRST = _words(ASK_FIRST_PHRASES)
+# "don't ask me to confirm" skips the confirmation: an ask-first phrase right after a negation is not one.
+_ASK_FIRST = re.compile(r"(?<![\w'])(?<!don't )(?<!dont )(?<!do not )(?<!never )(?<!need to )(?<!bother )(?:"
+                        + "|".join(ASK_FIRST_PHRASES) + r")(?![\w'])")
 _STALENESS = _words(STALENESS_PHRASES)
 _NEGATION = _words(NEGATION_WORDS)
 # A phrase that ends in a letter must end a word; one that ends in ':' or '>' need not.
@@ -313,17 +355,26 @@ def _embedded(text: str, catalog: Catalog) -> str | None:
     return None
 
 
+def _context(clause: str, words: list[str]) -> bool:
+    """Is the clause the user telling why ("it's a copy I made by mistake", "yes I'm sure") rather than asking?
+    A statement opened by its subject, with no question and no verb that asks for another action."""
+    return (words[0] in STATEMENT_OPENERS and not clause.endswith("?")
+            and not any(w in QUESTION_WORDS or w in ACTION_VERBS for w in words))
+
+
 def _compound_part(text: str) -> str | None:
     """A clause that asks for something other than the deletion, if any."""
-    for clause in _SEPARATOR.split(text):
-        clause = clause.strip(" .:'\"")
+    # "and also the cache" adds to the ask: with such a word no clause counts as mere context.
+    adds = re.search(r"(?<![\w'])(?:also|plus|too|as well)(?![\w'])", text) is not None
+    for clause in re.split(rf"(?<=\?)|{_SEPARATOR.pattern}", text):
+        clause = (clause or "").strip(" .:'\"")
         if not clause or _DELETION.search(clause):
             continue
         words = re.findall(r"[\w'-]+", clause)
         # The target is not filler: it must be named in a clause that asks to delete it.
-        if all(w in FILLER_WORDS or w.isdigit() for w in words):
+        if not words or all(w in FILLER_WORDS or w.isdigit() for w in words) or (not adds and _context(clause, words)):
             continue
-        return clause
+        return clause.rstrip("?")
     return None
 
 
@@ -353,12 +404,17 @@ def check(
     if bad is not None:
         return _refuse(f"The request contains a control or invisible character ({bad}), {nothing}.")
     text = _normalize(query)
-    if _WRITTEN_ESCAPE.search(text):
+    # A Windows path is full of backslashes and colons ("c:\\venvs\\repos"): the target's own text is not
+    # read as an escape sequence or a "label: command"; it is still checked as the target below.
+    bare = text
+    for target in (t for t in _targets(parsed, catalog) if re.match(r"[a-z]:[\\/]|\\\\", t)):
+        bare = _target_pattern(target).sub(lambda m: "x" * len(m.group(0)), bare)
+    if _WRITTEN_ESCAPE.search(bare):
         return _refuse(f"The request contains a written-out escape sequence, {nothing}.")
     injected = _INJECTION.search(text)
     if injected:
         return _refuse(f"The request talks to the model instead of asking for an action ('{injected.group(0)}'), {nothing}.")
-    embedded = _embedded(text, catalog)
+    embedded = _embedded(bare, catalog)
     if embedded is not None:
         return _refuse(f"The request quotes or embeds a command ('{embedded}'), {nothing}; ask in your own words.")
     span = (0, 0)
@@ -369,7 +425,10 @@ def check(
         if not _is_vocabulary(text[found[0]:found[1]]):
             span = found
     # Inside the target's own name, words like "not" or "and" ("dont-delete", "rock-and-roll") do not count.
-    outside = text[: span[0]] + "x" * (span[1] - span[0]) + text[span[1]:]
+    # A name that ends in a full stop ("old-api.") still ends the sentence: the stop stays a separator.
+    named = text[span[0]:span[1]]
+    kept = len(named) - len(named.rstrip(".,;!?"))
+    outside = text[: span[0]] + "x" * (len(named) - kept) + text[span[1] - kept:]
     if any(ord(c) > 127 and c.isalpha() for c in outside) or _FOREIGN.search(outside):
         return _refuse(f"The request is not plainly in English, {nothing}.")
     ask_first = _ASK_FIRST.search(outside)
