@@ -45,6 +45,7 @@ _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 _SPAN_EDGE_BEFORE = " \t\"'`(=,;[<"
 _SPAN_EDGE_AFTER = " \t\"'`)]>"
 _PUNCTUATION = ",.;:!?"
+MAX_QUOTED_VALUE_WORDS = 3
 # A quoted string: the quote opens after a non-word character and closes before one ("don't" is no quote).
 _QUOTED = re.compile(r"(?<!\w)([\"'`])(.+?)\1(?!\w)")
 
@@ -59,11 +60,13 @@ class Grounding:
 def _words_value(words: list[str]) -> float | None:
     """The value of a run of number words: "twenty one", "a hundred and ten", "a dozen", "half a"."""
     total, current, scale = 0.0, 0.0, 1.0
-    for word in words:
+    for i, word in enumerate(words):
         if word == "half":
             scale *= 0.5
         elif word in ("a", "an", "single"):
-            current = current or 1
+            # "a hundred" is 100, but "a six week cutoff" is 6: an article before a count is no number.
+            if i + 1 == len(words) or (words[i + 1] not in _ONES and words[i + 1] not in _TENS):
+                current = current or 1
         elif word in ("couple", "pair"):
             current = 2
         elif word == "dozen":
@@ -136,8 +139,9 @@ def number_candidates(query: str, days: bool) -> set[int]:
 
 
 def _quoted(query: str) -> list[tuple[int, int]]:
-    """Where the request's quoted strings lie, quotes excluded."""
-    return [match.span(2) for match in _QUOTED.finditer(query)]
+    """Where the request's quoted values lie, quotes excluded. Quoted prose or a quoted command
+    ("the ticket says 'scan /opt/ml with depth 3'") is no single value: over three words is prose."""
+    return [m.span(2) for m in _QUOTED.finditer(query) if len(m.group(2).split()) <= MAX_QUOTED_VALUE_WORDS]
 
 
 def _spans(query: str, value: str) -> list[tuple[int, int]]:

@@ -58,6 +58,9 @@ def test_one_span_fills_one_value():
     ("a hundred and twenty days", 120),
     ("a couple of weeks", 14),
     ("half a year", 180),
+    ("cleanup with a six week threshold", 42),
+    ("preview cleanup with a two-week window", 14),
+    ("a hundred days", 100),
 ])
 def test_durations_convert_to_days(query, days):
     assert days in number_candidates(query, days=True)
@@ -96,6 +99,8 @@ def test_a_quoted_value_is_taken_whole():
     assert "only part of the quoted 'D:\\work\\py envs'" in cut.reason
     assert grounded(query, "venvy health --path 'D:\\work\\py envs'")
     assert "D:\\work\\py" not in span_candidates(query)
+    # a quoted sentence or command is not one value
+    assert grounded("the ticket says 'scan /opt/ml with depth 3', do that", "venvy scan --path /opt/ml --depth 3")
     # an apostrophe is not a quote
     assert grounded("don't touch it, just show info on 'old api'", "venvy info 'old api'")
     assert grounded("what's in web-2024's env? show info for web-2024", "venvy info web-2024")
