@@ -13,9 +13,12 @@ dry run or a help request) or that sets a force flag. It is offered only
 when the request, in its own English words, asks for that deletion: no
 control or invisible characters, no instructions to the model, no quoted or
 embedded command, no hypothetical, no negation, a deletion verb, the target
-named, nothing else asked for in the same request; ``--force`` also needs
-words that skip the confirmation. And only at a confidence of at least
-``min_confidence`` (and never below the normal threshold). Anything else is
+named, nothing else asked for in the same request, no wish for a preview;
+``--force`` also needs words that skip the confirmation. And only at a
+confidence of at least ``min_confidence`` for a command that skips the
+confirmation, or ``confirmed_min_confidence`` for one that deletes only after
+the tool asks (venvy lists what it would remove and asks y/N first); never
+below the normal threshold. Anything else is
 refused with a one-sentence reason, and the translator turns the answer into
 an abstention. Answers that are not guarded pass untouched.
 
@@ -34,7 +37,11 @@ from dataclasses import dataclass
 from nlcli_wizard.catalog import Catalog, load_catalog
 from nlcli_wizard.validator import ParsedCommand
 
+# The bar for a command that deletes without asking (--force), and for one that deletes after the tool's own
+# "Remove 3 venv(s)? [y/N]". On the held-out voices, deleting answers that passed the gate at 0.75-0.85 were
+# right 18 times in 25; the wrong ones were a --force left out or a cut path, which grounding now catches.
 DEFAULT_MIN_CONFIDENCE = 0.85
+CONFIRMED_MIN_CONFIDENCE = 0.75
 
 # Click parameter names that skip a deleting command's confirmation, or make it harmless.
 FORCE_PARAMS = ("force",)
@@ -82,6 +89,14 @@ FORCE_PHRASES = (
     r"just do it", r"assume yes", r"auto-?confirm", r"non-?interactive(?:ly)?", r"unattended",
 )
 
+# Words that ask for a look before anything goes: a command that deletes contradicts them.
+PREVIEW_PHRASES = (
+    r"preview(?:s|ed|ing)?", r"dry(?:[- ]?run)?", r"trial run", r"test run", r"simulat(?:e|ion)",
+    r"what (?:would|will|could) (?:go|be (?:removed|deleted|cleaned|affected))", r"which (?:ones )?would (?:go|be)",
+    r"(?:just|only) (?:show|list|see|tell)", r"show (?:me )?(?:what|which)", r"see what", r"for now", r"not yet",
+    r"before (?:anything|it) (?:goes|is (?:removed|deleted))",
+)
+
 # Words that ask venvy to ask first: --force contradicts them.
 ASK_FIRST_PHRASES = (
     r"(?:don't|do not|dont|never|not|no|without|but not) (?:use |using |with )?(?:the )?(?:force|forcing|forced|forcibly)"
@@ -92,7 +107,7 @@ ASK_FIRST_PHRASES = (
     r"prompt me(?: first| before)?", r"ask(?:ing)? for confirmation", r"check with me",
     r"(?:please )?ask me to confirm(?: (?:it|first))?(?: first)?", r"(?:only )?after asking(?: me)?",
     r"(?:please )?make sure (?:it|that it|venvy) asks(?: me)?(?: to confirm)?(?: first)?",
-    r"let it (?:ask|confirm|prompt)(?: me)?(?: first)?",
+    r"let it (?:ask|confirm|prompt)(?: me)?(?: first)?", r"confirm with me(?: first)?",
 )
 
 # Negations that describe which environments ("not used for 30 days"), not whether to delete.
@@ -116,7 +131,7 @@ CONTRACTIONS_WITHOUT_APOSTROPHE = (
 
 NEGATION_WORDS = (
     r"not", r"no", r"never", r"none", r"nothing", r"nobody", r"neither", r"nor", r"without", r"except(?:ing)?",
-    r"excluding", r"\w+n't", *CONTRACTIONS_WITHOUT_APOSTROPHE, r"cannot", r"avoid(?:ing)?", r"stop", r"cancel", r"refrain", r"prevent",
+    r"excluding", r"\w+n't", *CONTRACTIONS_WITHOUT_APOSTROPHE, r"cannot", r"avoid(?:ing)?", r"stop(?:s|ped|ping)?", r"cancel", r"refrain", r"prevent",
     r"keep(?:ing)?", r"preserv(?:e|ing)", r"protect(?:ing)?", r"spare", r"leave", r"undo", r"restore", r"hold off",
     r"unless", r"instead", r"rather", r"abort", r"halt", r"forbid(?:den)?", r"prohibit(?:ed)?", r"against",
     r"never ?mind", r"wait", r"hold on", r"skip", r"mustn", r"ignore", r"untouched", r"intact", r"alone",
@@ -186,7 +201,7 @@ FILLER_WORDS = frozenset(
     "cheers for me it that this them those the a an my our your all its every each of venv venvs env envs "
     "environment environments virtualenv virtualenvs files file folder folders directory directories too as well "
     "entirely completely fully permanently for good just really do older than only since over more at least ago like "
-    "anything everything ones one any obviously default defaults "
+    "anything everything ones one any obviously default defaults first "
     "day days week weeks month months year years "
     "unused stale inactive idle".split()
 )
@@ -232,6 +247,7 @@ def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
 _DELETION = _words(DELETION_WORDS)
 _FORCE = _words(FORCE_PHRASES)
 # "don't ask me to confirm" skips the confirmation: an ask-first phrase right after a negation is not one.
+_PREVIEW = _words(PREVIEW_PHRASES)
 _ASK_FIRST = re.compile(r"(?<![\w'])(?<!don't )(?<!dont )(?<!do not )(?<!never )(?<!need to )(?<!bother )(?:"
                         + "|".join(ASK_FIRST_PHRASES) + r")(?![\w'])")
 _STALENESS = _words(STALENESS_PHRASES)
@@ -389,12 +405,15 @@ def check(
     *,
     threshold: float = 0.0,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    confirmed_min_confidence: float = CONFIRMED_MIN_CONFIDENCE,
     catalog: Catalog | None = None,
 ) -> Verdict:
     """May ``parsed``, the answer to ``query`` at ``confidence``, be offered?
 
     Unguarded commands always may. A guarded one needs a plain request for it
-    (see the module docstring) and ``confidence >= max(min_confidence, threshold)``.
+    (see the module docstring) and a confidence of at least ``min_confidence`` when
+    it skips the confirmation, ``confirmed_min_confidence`` when the tool still asks,
+    and never below ``threshold``.
     """
     catalog = catalog or load_catalog()
     if not guarded(parsed, catalog):
@@ -419,6 +438,8 @@ def check(
         return _refuse(f"The request quotes or embeds a command ('{embedded}'), {nothing}; ask in your own words.")
     span = (0, 0)
     for target in _targets(parsed, catalog):
+        if target == catalog.program.casefold():
+            return _refuse(f"'{target}' is the tool itself, not one of its environments, {nothing}.")
         found = _target_span(text, target)
         if found is None:
             return _refuse(f"The request does not name '{target}' as what to delete, so deleting it is not offered.")
@@ -431,10 +452,15 @@ def check(
     outside = text[: span[0]] + "x" * (len(named) - kept) + text[span[1] - kept:]
     if any(ord(c) > 127 and c.isalpha() for c in outside) or _FOREIGN.search(outside):
         return _refuse(f"The request is not plainly in English, {nothing}.")
+    preview = _PREVIEW.search(outside)
+    if preview and not any(parsed.values.get(name) for name in DRY_RUN_PARAMS):
+        return _refuse(f"The request asks to look first ('{preview.group(0)}') and this command would delete, "
+                       f"{nothing}.")
     ask_first = _ASK_FIRST.search(outside)
     outside = _blank(outside, _ASK_FIRST)
     force_words = _FORCE.search(outside)
-    words = _blank(_blank(outside, _FORCE), _STALENESS)
+    # What is left of a dry run's preview words ("dry run first") is part of the ask.
+    words = _blank(_blank(_blank(outside, _FORCE), _STALENESS), _PREVIEW)
     negation = _NEGATION.search(words)
     if negation:
         return _refuse(f"The request says not to do something ('{negation.group(0)}'), {nothing}.")
@@ -451,7 +477,7 @@ def check(
             return _refuse("The request asks to be asked first, so a command that skips the confirmation is not offered.")
         if not force_words:
             return _refuse("The request does not ask to skip the confirmation, so a command that skips it is not offered.")
-    bar = max(min_confidence, threshold)
+    bar = max(min_confidence if _force_param_set(parsed) else confirmed_min_confidence, threshold)
     if not confidence >= bar:  # also refuses a NaN confidence
         has = f"{confidence:.0%}" if math.isfinite(confidence) else "no valid confidence"
         return _refuse(f"A deleting command needs {bar:.0%} confidence and this one has {has}, so it is not offered.")

@@ -15,7 +15,7 @@ import pytest
 
 from nlcli_wizard import cli
 from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.safety import DEFAULT_MIN_CONFIDENCE, check, guarded
+from nlcli_wizard.safety import CONFIRMED_MIN_CONFIDENCE, DEFAULT_MIN_CONFIDENCE, check, guarded
 from nlcli_wizard.translator import Translator
 from nlcli_wizard.validator import ParsedCommand, parse
 
@@ -102,13 +102,36 @@ def test_plain_deletion_request_is_allowed(query, command):
 
 
 @pytest.mark.parametrize("query,command", LEGIT)
-def test_plain_deletion_below_the_high_confidence_bar_is_refused(query, command):
-    verdict = check(query, parse(command), DEFAULT_MIN_CONFIDENCE - 0.01, threshold=0.5)
-    assert not verdict.allowed and "85%" in verdict.reason
+def test_plain_deletion_below_its_confidence_bar_is_refused(query, command):
+    # Skipping the confirmation needs 85 %; a deletion venvy still asks about needs 75 %.
+    forced = "--force" in command
+    bar = DEFAULT_MIN_CONFIDENCE if forced else CONFIRMED_MIN_CONFIDENCE
+    verdict = check(query, parse(command), bar - 0.01, threshold=0.5)
+    assert not verdict.allowed and f"{bar:.0%}" in verdict.reason
+    assert check(query, parse(command), bar, threshold=0.5).allowed
+    assert check(query, parse(command), CONFIRMED_MIN_CONFIDENCE, threshold=0.5).allowed is not forced
     # The bar is never below the normal threshold, and a NaN confidence never passes.
     assert not check(query, parse(command), 0.9, threshold=0.95).allowed
     assert not check(query, parse(command), float("nan"), threshold=0.5).allowed
-    assert check(query, parse(command), 0.9, threshold=0.5, min_confidence=0.8).allowed
+    assert check(query, parse(command), 0.81, threshold=0.5, min_confidence=0.8).allowed
+
+
+@pytest.mark.parametrize("query,command", [
+    ("delete envs unused for a month, but preview it", "venvy cleanup --days 30"),
+    ("clean envs under ~/tmp, dry run", "venvy clean --path ~/tmp"),
+    ("remove old envs, just show me which would go", "venvy cleanup"),
+    ("uninstall venvy", "venvy remove venvy"),
+    ("mark ci-runner as used so cleanup stops flagging it every week", "venvy cleanup --days 7"),
+    ("delete env tmp_test_42, confirm with me first", "venvy remove tmp_test_42 --force"),
+])
+def test_a_deletion_the_request_does_not_ask_for_is_refused(query, command):
+    assert not check(query, parse(command), HIGH, threshold=0.5).allowed
+
+
+def test_a_preview_word_does_not_refuse_the_dry_run_it_asks_for():
+    query = "clean envs under ~/tmp without asking, dry run first"
+    assert check(query, parse("venvy clean --dry-run --force --path ~/tmp"), HIGH).allowed
+    assert not check(query, parse("venvy clean --force --path ~/tmp"), HIGH).allowed
 
 
 @pytest.mark.parametrize("query,command", [(q, c) for q, c in LEGIT
