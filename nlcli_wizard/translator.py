@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
 
-from nlcli_wizard import safety
+from nlcli_wizard import safety, scope
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.confidence import confidence, signals
 from nlcli_wizard.engine import Engine
@@ -58,7 +58,8 @@ class Translation:
     used_options: tuple[str, ...] = ()
     retried: bool = False
     model_id: str = ""
-    # Whose answer this is: "model", or "correction" when the user's own saved correction answered.
+    # Whose answer this is: "model"; "correction" when the user's own saved correction answered; "scope" when
+    # the request was out of scope as a whole before the model ran (nlcli_wizard.scope).
     source: str = "model"
     # The validated command behind ``candidate``, so callers never parse it again.
     parsed: ParsedCommand | None = field(default=None, compare=False, repr=False)
@@ -129,6 +130,13 @@ class Translator:
         """
         clean = normalize_query(query)
         started = time.perf_counter()
+        # A request that chains a shell command, instructs the assistant, or also asks for what venvy cannot
+        # do is out of scope as a whole: its venvy part alone would not be what was asked.
+        out_of_scope = scope.beyond(clean)
+        if out_of_scope is not None:
+            yield Translation(query=query, command=None, confidence=0.0, abstained=True, reason=out_of_scope,
+                              latency_s=time.perf_counter() - started, model_id=self.model_id, source="scope")
+            return
         prompt = self.prompt(clean)
         retried = False
         attempt = yield from self._decode(prompt, None)

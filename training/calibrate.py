@@ -48,9 +48,12 @@ def collect(adapter: Path, examples: list[dict]) -> list[dict]:
 
 
 def rows_from(outcomes: list[Outcome]) -> list[dict]:
+    """The model's own answers: a request the scope check turned away never reached the model, so it says
+    nothing about how the model's probabilities relate to being right."""
     return [{"query": o.translation.query, "expected": o.expected, "answer": o.answer,
              "offered": o.translation.command is not None, "correct": o.answer_correct,
-             "logprob": o.translation.logprob, "evidence": o.translation.evidence} for o in outcomes]
+             "logprob": o.translation.logprob, "evidence": o.translation.evidence}
+            for o in outcomes if o.translation.source == "model"]
 
 
 def fit(rows: list[dict]) -> dict:
