@@ -16,6 +16,7 @@ import math
 import os
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ from nlcli_wizard.errors import (
     RequestTooManyTokensError,
 )
 from nlcli_wizard.modelfiles import BASE_MODEL_ID, AdapterInfo, check_adapter, check_model_file, ensure_base_model
+
+# How many compiled grammars an engine keeps: venvy's own and the grounded ones of the last few requests.
+GRAMMAR_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -209,11 +213,15 @@ class LlamaEngine:
         self.model_id = self.adapter.model_id if self.adapter else BASE_MODEL_ID
         self.calibration: dict | None = self.adapter.meta.get("calibration") if self.adapter else None
         self._eos = self.llm.token_eos()
-        self._grammars: dict[str, object] = {}
+        # Compiled grammars: venvy's own is reused on every retry; a grounded one is built per request, so
+        # only the most recent few are kept (an unbounded cache grew with every request of a long session).
+        self._grammars: OrderedDict[str, object] = OrderedDict()
         self._recorder = _LogProbRecorder(f"model {base}" + (f", adapter {adapter}" if adapter else ""))
 
     def _grammar(self, text: str):
-        if text not in self._grammars:
+        if text in self._grammars:
+            self._grammars.move_to_end(text)
+        else:
             # LlamaGrammar.from_string does not parse the text; a bad grammar
             # would segfault at the first sampled token. llama.cpp's own
             # constructor returns NULL instead, so ask it first.
@@ -222,6 +230,8 @@ class LlamaEngine:
                 raise GrammarError("The GBNF grammar does not parse; it was not used.")
             self._llama_cpp.llama_sampler_free(sampler)
             self._grammars[text] = self._llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+            while len(self._grammars) > GRAMMAR_CACHE_SIZE:
+                self._grammars.popitem(last=False)
         return self._grammars[text]
 
     def tokenize(self, text: str) -> list[int]:

@@ -89,6 +89,10 @@ FORCE_PHRASES = (
     r"just do it", r"assume yes", r"auto-?confirm", r"non-?interactive(?:ly)?", r"unattended",
 )
 
+# Where a path points inside an environment (its packages, scripts, interpreter), not at one.
+INSIDE_AN_ENVIRONMENT = (r"[\\/]lib(?:64)?[\\/]python\d", r"site-packages", r"[\\/](?:bin|scripts|include)(?:[\\/]|$)",
+                         r"pyvenv\.cfg")
+
 # Words that ask for a look before anything goes: a command that deletes contradicts them.
 PREVIEW_PHRASES = (
     r"preview(?:s|ed|ing)?", r"dry(?:[- ]?run)?", r"trial run", r"test run", r"simulat(?:e|ion)",
@@ -108,6 +112,7 @@ ASK_FIRST_PHRASES = (
     r"(?:please )?ask me to confirm(?: (?:it|first))?(?: first)?", r"(?:only )?after asking(?: me)?",
     r"(?:please )?make sure (?:it|that it|venvy) asks(?: me)?(?: to confirm)?(?: first)?",
     r"let it (?:ask|confirm|prompt)(?: me)?(?: first)?", r"confirm with me(?: first)?",
+    r"(?:do )?ask(?:s|ing)? (?:me )?for (?:a |the )?confirmation(?: first)?",
 )
 
 # Negations that describe which environments ("not used for 30 days"), not whether to delete.
@@ -212,7 +217,7 @@ STATEMENT_OPENERS = frozenset(
     "i i'm im i've ive i'd id i'll it it's its that's thats this they they're we we're we've there there's "
     "yes yeah yep sure these those my our".split()
 )
-QUESTION_WORDS = frozenset("what which who whom whose where when why how can could would will should".split())
+QUESTION_WORDS = frozenset("what what's whats which who who's whom whose where where's when why how how's can could would will should".split())
 ACTION_VERBS = frozenset(
     "list ls show display print tell give find search scan register track check run execute exec install create "
     "make activate deactivate send email mail post upload download copy cp move mv rename backup archive update "
@@ -248,6 +253,8 @@ _DELETION = _words(DELETION_WORDS)
 _FORCE = _words(FORCE_PHRASES)
 # "don't ask me to confirm" skips the confirmation: an ask-first phrase right after a negation is not one.
 _PREVIEW = _words(PREVIEW_PHRASES)
+_DELETE_IT = re.compile(r"(?<![\w'])(?:" + "|".join(DELETION_WORDS) + r") (?:it|that one|this one)(?![\w'])")
+_INSIDE = re.compile("|".join(INSIDE_AN_ENVIRONMENT))
 _ASK_FIRST = re.compile(r"(?<![\w'])(?<!don't )(?<!dont )(?<!do not )(?<!never )(?<!need to )(?<!bother )(?:"
                         + "|".join(ASK_FIRST_PHRASES) + r")(?![\w'])")
 _STALENESS = _words(STALENESS_PHRASES)
@@ -325,16 +332,20 @@ def _target_pattern(target: str) -> re.Pattern[str]:
 
 
 def _target_span(text: str, target: str) -> tuple[int, int] | None:
-    """Where the request names ``target`` as the object of a deletion verb (a few words after it), if it does."""
-    for found in reversed(list(_target_pattern(target).finditer(text))):
-        if _VERB_BEFORE_TARGET.search(text[: found.start()]):
-            return found.span()
+    """Where the request names ``target`` as the object of a deletion verb: a few words after it, or
+    before a deletion verb whose object is "it" ("the scratch env is dead, delete it")."""
+    found = list(_target_pattern(target).finditer(text))
+    for match in reversed(found):
+        if _VERB_BEFORE_TARGET.search(text[: match.start()]):
+            return match.span()
+    if len(found) == 1 and _DELETE_IT.search(text[found[0].end():]):
+        return found[0].span()
     return None
 
 
 def _is_vocabulary(word: str) -> bool:
     # A target named like an ordinary word ("venvy remove as") is read as that word, not excused as a name.
-    if word in FILLER_WORDS or word in FUNCTION_WORDS:
+    if word in FILLER_WORDS or word in FUNCTION_WORDS or word in ACTION_VERBS or word in QUESTION_WORDS:
         return True
     return any(p.fullmatch(word) for p in (_NEGATION, _DELETION, _FORCE, _CONDITION, _INJECTION, _SEPARATOR))
 
@@ -378,10 +389,14 @@ def _context(clause: str, words: list[str]) -> bool:
             and not any(w in QUESTION_WORDS or w in ACTION_VERBS for w in words))
 
 
-def _compound_part(text: str) -> str | None:
-    """A clause that asks for something other than the deletion, if any."""
+def _compound_part(text: str, mask: str | None = None) -> str | None:
+    """A clause that asks for something other than the deletion, if any. The clause that names the target
+    (``mask``, where it was blanked) belongs to the deletion when it asks nothing else ("the scratch env is
+    dead, delete it")."""
     # "and also the cache" adds to the ask: with such a word no clause counts as mere context.
     adds = re.search(r"(?<![\w'])(?:also|plus|too|as well)(?![\w'])", text) is not None
+    # "is prod broken? delete it": a target named in a question is not plainly the deletion's object.
+    asked = mask is not None and any(mask in question for question in re.findall(r"[^.?!;]*\?", text))
     for clause in re.split(rf"(?<=\?)|{_SEPARATOR.pattern}", text):
         clause = (clause or "").strip(" .:'\"")
         if not clause or _DELETION.search(clause):
@@ -389,6 +404,9 @@ def _compound_part(text: str) -> str | None:
         words = re.findall(r"[\w'-]+", clause)
         # The target is not filler: it must be named in a clause that asks to delete it.
         if not words or all(w in FILLER_WORDS or w.isdigit() for w in words) or (not adds and _context(clause, words)):
+            continue
+        if mask and mask in clause and not adds and not asked and not any(
+                w in QUESTION_WORDS or w in ACTION_VERBS for w in words):
             continue
         return clause.rstrip("?")
     return None
@@ -440,6 +458,8 @@ def check(
     for target in _targets(parsed, catalog):
         if target == catalog.program.casefold():
             return _refuse(f"'{target}' is the tool itself, not one of its environments, {nothing}.")
+        if _INSIDE.search(target):
+            return _refuse(f"'{target}' is a path inside an environment, not an environment, {nothing}.")
         found = _target_span(text, target)
         if found is None:
             return _refuse(f"The request does not name '{target}' as what to delete, so deleting it is not offered.")
@@ -469,7 +489,7 @@ def check(
         return _refuse(f"The request makes the deletion depend on a condition ('{condition.group(0)}'), {nothing}.")
     if not _DELETION.search(words):
         return _refuse(f"The request does not plainly ask to delete anything, {nothing}.")
-    other = _compound_part(words)
+    other = _compound_part(words, mask="x" * (len(named) - kept) if span != (0, 0) else None)
     if other is not None:
         return _refuse(f"The request asks for more than a deletion ('{other}'), {nothing} for part of it.")
     if _force_param_set(parsed):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from nlcli_wizard.prompt import build_prompt
 from nlcli_wizard.translator import Translator
 from nlcli_wizard.validator import equivalent, validate
 from tests.conftest import ROOT, run_cli
@@ -88,3 +89,21 @@ def test_no_offered_command_has_a_value_the_request_does_not_contain(engine):
                         and str(value) not in normalize_query(query):
                     unfaithful.append((name, query, t.command))
     assert unfaithful == []
+
+
+def test_the_engine_keeps_only_the_latest_grounded_grammars(engine):
+    from nlcli_wizard.engine import GRAMMAR_CACHE_SIZE
+    from nlcli_wizard.grounding import grounded_grammar
+
+    grammars = [grounded_grammar(f"list envs under ~/work/project-{i} sorted by size") for i in range(GRAMMAR_CACHE_SIZE + 3)]
+    for text in grammars:
+        engine._grammar(text)
+    assert list(engine._grammars) == grammars[-GRAMMAR_CACHE_SIZE:]
+    # a grammar used again moves to the back and outlives the others
+    engine._grammar(grammars[-GRAMMAR_CACHE_SIZE])
+    engine._grammar(grounded_grammar("list envs under ~/elsewhere"))
+    assert grammars[-GRAMMAR_CACHE_SIZE] in engine._grammars
+    last = f"list envs under ~/work/project-{GRAMMAR_CACHE_SIZE + 2} sorted by size"
+    answer = "".join(s.text for s in engine.generate(build_prompt(last), grammar=grammars[-1]))
+    check = validate(answer.strip())
+    assert check.ok and check.parsed.values.get("path") == f"~/work/project-{GRAMMAR_CACHE_SIZE + 2}"

@@ -123,6 +123,9 @@ def test_plain_deletion_below_its_confidence_bar_is_refused(query, command):
     ("uninstall venvy", "venvy remove venvy"),
     ("mark ci-runner as used so cleanup stops flagging it every week", "venvy cleanup --days 7"),
     ("delete env tmp_test_42, confirm with me first", "venvy remove tmp_test_42 --force"),
+    ("remove ~/envs/api/lib/python3.11", "venvy remove ~/envs/api/lib/python3.11"),
+    ("delete D:\\work\\venv\\Scripts", "venvy remove 'D:\\work\\venv\\Scripts'"),
+    ("clean up ~/proj/.venv/lib/python3.12/site-packages", "venvy clean --path ~/proj/.venv/lib/python3.12/site-packages"),
 ])
 def test_a_deletion_the_request_does_not_ask_for_is_refused(query, command):
     assert not check(query, parse(command), HIGH, threshold=0.5).allowed
