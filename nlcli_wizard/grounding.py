@@ -100,8 +100,8 @@ def numbers_in(query: str) -> list[tuple[float, int | None]]:
                 j += 1
             run = [t for t in tokens[i:j] if t != "and"]
             value = _words_value(run)
-            if set(run) <= _ARTICLES and _unit_at(tokens, j)[0] is None:
-                value = None  # a bare "a" is an article, not the number one
+            if set(run) <= _ARTICLES and _unit_at(tokens, j)[0] is None and run[-1] != "single":
+                value = None  # a bare "a" is an article, not the number one; "the single largest" is one
         else:
             if word in _UNITS and len(word) > 2:
                 found.append((1.0, _UNITS[word]))  # "this month", "the past year"

@@ -84,7 +84,8 @@ FORCE_PHRASES = (
     r"no (?:confirm(?:ation|ations|ing)?|prompts?|prompting|asking|questions(?: asked)?|need to (?:confirm|ask))"
     r"(?: (?:prompts?|step|needed|required|necessary|please))?",
     r"(?:don't|do not|dont|never|no need to|you don't need to|you dont need to|you do not need to)"
-    r" (?:bother )?(?:ask|asking|prompt|prompting|confirm|confirming)(?: me)?(?: to confirm)?(?: (?:first|again|anything))?",
+    r" (?:bother )?(?:ask|asking|prompt|prompting|confirm|confirming)(?: me)?(?: to confirm| for (?:a |any )?confirmation)?"
+    r"(?: (?:first|again|anything))?",
     r"skip(?:ping)? (?:the |any |all )?(?:[\w-]+ )?(?:prompt|confirmation|confirm step|question)s?(?: prompts?)?",
     r"just do it", r"assume yes", r"auto-?confirm", r"non-?interactive(?:ly)?", r"unattended",
 )
@@ -106,7 +107,7 @@ ASK_FIRST_PHRASES = (
     r"(?:don't|do not|dont|never|not|no|without|but not) (?:use |using |with )?(?:the )?(?:force|forcing|forced|forcibly)"
     # "don't force remove X" and "never force-delete X" negate the deletion itself.
     r"(?![ -](?:" + "|".join(DELETION_WORDS) + r")(?![\w']))",
-    r"ask(?:s|ing)? (?:me )?(?:first|before)", r"(?:it )?(?:must|should|has to|needs to) ask(?: me)?",
+    r"ask(?:s|ing)? (?:me )?(?:first|before|b4)", r"(?:it )?(?:must|should|has to|needs to) ask(?: me)?",
     r"(?:let me|i want to|so i can|i'll|i will) confirm", r"confirm (?:it )?first", r"with (?:a )?(?:confirmation|prompt)",
     r"prompt me(?: first| before)?", r"ask(?:ing)? for confirmation", r"check with me",
     r"(?:please )?ask me to confirm(?: (?:it|first))?(?: first)?", r"(?:only )?after asking(?: me)?",
@@ -206,7 +207,8 @@ FILLER_WORDS = frozenset(
     "cheers for me it that this them those the a an my our your all its every each of venv venvs env envs "
     "environment environments virtualenv virtualenvs files file folder folders directory directories too as well "
     "entirely completely fully permanently for good just really do older than only since over more at least ago like "
-    "anything everything ones one any obviously default defaults first "
+    "anything everything ones one any obviously default defaults first verbose verbosely output logs registered "
+    "unused-days "
     "day days week weeks month months year years "
     "unused stale inactive idle".split()
 )

@@ -87,11 +87,15 @@ def test_slot_values_vary_widely(examples):
 def test_the_bare_word_venv_asks_for_type_venv_only_where_the_request_filters_by_kind(examples):
     """ "show venv envs on this machine" means every environment to most people,
     so the dataset never labels it --type venv; "environments of type venv" is."""
+    import difflib
     import re
 
     for ex in examples:
         if not ex.source.startswith("authored") and ex.command and "--type venv" in ex.command and not re.search(r"plain venv|python -m venv", ex.query, re.I):
-            assert re.search(r"\b(type|only|just|made|created|filter|ones)\b", ex.query, re.I), ex
+            # a typo the generator adds ("JUSST VENV ENVIRONMENTS") may hit the word itself
+            words = re.findall(r"[a-z]+", ex.query.lower())
+            assert any(difflib.SequenceMatcher(None, w, k).ratio() >= 0.8 for w in words
+                       for k in ("type", "only", "just", "made", "created", "filter", "ones")), ex
 
 
 def test_shipped_splits_match_the_builder(tmp_path):

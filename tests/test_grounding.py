@@ -73,6 +73,7 @@ def test_a_number_the_request_does_not_state_is_not_grounded():
     assert not grounded("show a list of the biggest envs", "venvy size --top 1")  # "a" is an article
     assert grounded("show the top dozen envs by size", "venvy size --top 12")
     assert grounded("show the five biggest envs", "venvy size --top 5")
+    assert grounded("size of the single largest env", "venvy size --top 1")
 
 
 def test_weeks_are_not_days_for_other_numbers():
