@@ -167,6 +167,8 @@ def _ends_span(query: str, end: int) -> bool:
             return True
         if query[end] not in _PUNCTUATION:
             return False
+    if end < len(query) and query[end] in "\"'`" and end + 1 < len(query) and query[end + 1] in "/\\":
+        return False  # "'~/My Envs/app'/lib/python3.12": the path goes on past the closing quote
     return end == len(query) or query[end] in _SPAN_EDGE_AFTER
 
 

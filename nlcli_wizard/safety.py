@@ -93,6 +93,11 @@ FORCE_PHRASES = (
 # Where a path points inside an environment (its packages, scripts, interpreter), not at one.
 INSIDE_AN_ENVIRONMENT = (r"[\\/]lib(?:64)?[\\/]python\d", r"site-packages", r"[\\/](?:bin|scripts|include)(?:[\\/]|$)",
                          r"pyvenv\.cfg")
+# Build and cache folders that look like targets but are no environment.
+NOT_ENVIRONMENTS = (r"\.egg-info", r"\.dist-info", r"__pycache__", r"node_modules", r"\.ipynb_checkpoints",
+                    r"\.(?:pytest|mypy|ruff)_cache")
+# A target followed by one of these is a kind of folder or file ("remove .egg-info directories").
+FOLDER_NOUNS = r"(?:directories|directory|dirs|dir|folders|folder|files|file)"
 
 # Words that ask for a look before anything goes: a command that deletes contradicts them.
 PREVIEW_PHRASES = (
@@ -257,6 +262,7 @@ _FORCE = _words(FORCE_PHRASES)
 _PREVIEW = _words(PREVIEW_PHRASES)
 _DELETE_IT = re.compile(r"(?<![\w'])(?:" + "|".join(DELETION_WORDS) + r") (?:it|that one|this one)(?![\w'])")
 _INSIDE = re.compile("|".join(INSIDE_AN_ENVIRONMENT))
+_NOT_ENV = re.compile("|".join(NOT_ENVIRONMENTS))
 _ASK_FIRST = re.compile(r"(?<![\w'])(?<!don't )(?<!dont )(?<!do not )(?<!never )(?<!need to )(?<!bother )(?:"
                         + "|".join(ASK_FIRST_PHRASES) + r")(?![\w'])")
 _STALENESS = _words(STALENESS_PHRASES)
@@ -462,6 +468,8 @@ def check(
             return _refuse(f"'{target}' is the tool itself, not one of its environments, {nothing}.")
         if _INSIDE.search(target):
             return _refuse(f"'{target}' is a path inside an environment, not an environment, {nothing}.")
+        if _NOT_ENV.search(target) or re.search(_target_pattern(target).pattern + rf"\s+{FOLDER_NOUNS}(?![\w'])", text):
+            return _refuse(f"'{target}' names folders or files, not an environment, {nothing}.")
         found = _target_span(text, target)
         if found is None:
             return _refuse(f"The request does not name '{target}' as what to delete, so deleting it is not offered.")

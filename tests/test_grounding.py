@@ -100,6 +100,8 @@ def test_a_quoted_value_is_taken_whole():
     assert "only part of the quoted 'D:\\work\\py envs'" in cut.reason
     assert grounded(query, "venvy health --path 'D:\\work\\py envs'")
     assert "D:\\work\\py" not in span_candidates(query)
+    # a path that goes on past its closing quote is not the quoted part alone
+    assert not grounded("wipe '~/My Envs/app'/lib/python3.12", "venvy remove '~/My Envs/app'")
     # a quoted sentence or command is not one value
     assert grounded("the ticket says 'scan /opt/ml with depth 3', do that", "venvy scan --path /opt/ml --depth 3")
     # an apostrophe is not a quote

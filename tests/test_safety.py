@@ -126,6 +126,9 @@ def test_plain_deletion_below_its_confidence_bar_is_refused(query, command):
     ("remove ~/envs/api/lib/python3.11", "venvy remove ~/envs/api/lib/python3.11"),
     ("delete D:\\work\\venv\\Scripts", "venvy remove 'D:\\work\\venv\\Scripts'"),
     ("clean up ~/proj/.venv/lib/python3.12/site-packages", "venvy clean --path ~/proj/.venv/lib/python3.12/site-packages"),
+    ("remove .egg-info directories", "venvy remove .egg-info"),
+    ("delete the build folder", "venvy remove build"),
+    ("wipe __pycache__ everywhere", "venvy remove __pycache__"),
 ])
 def test_a_deletion_the_request_does_not_ask_for_is_refused(query, command):
     assert not check(query, parse(command), HIGH, threshold=0.5).allowed
