@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     train_path.write_text("".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in train), encoding="utf-8")
     lap("fine-tune")
     adapter = export.export_adapter(run_dir, args.out / "venvy-lora.gguf",
-                                    {"model_id": f"venvy-lora-{time.strftime('%Y%m%d')}", "feedback_merge": merge_report})
+                                    {"model_id": f"venvy-lora-{time.strftime('%Y%m%d-%H%M')}", "feedback_merge": merge_report})
     lap("export")
     # Calibration and evaluation run in fresh processes: after training, torch's
     # worker threads in this one halve llama.cpp's speed, and the latencies in
