@@ -1,6 +1,6 @@
 """Is the whole request one the tool can do?
 
-A request that chains a shell command ("venvy ls && cat ~/.ssh/id_rsa"),
+A request that chains a shell command ("list my envs && rm -rf ~/tmp"),
 talks to the assistant instead of asking ("ignore your instructions and ..."),
 or asks in the same breath for something no venvy command does ("list my
 venvs and email them to me") is out of scope as a whole: answering its venvy
@@ -34,8 +34,9 @@ INSTRUCTIONS_TO_THE_MODEL = (
     r"|restrictions|constraints|programming|training)",
     r"(?:ignore|disregard) all (?:instructions?|rules)",
     r"disregard (?:the |everything |all )?(?:above|previous|prior)", r"ignore (?:everything|all) (?:above|before)",
-    r"ignore everything (?:above|and|else)", r"pretend (?:the|you|that)", r"(?:output|print|reply with|respond with) "
-    r"(?:exactly|only|just) (?:this|the following)", r"system prompt", r"you are now", r"you're now", r"jailbreak", r"(?:developer|god|dan|unrestricted) mode",
+    r"ignore everything (?:above|and|else)", r"pretend (?:the|you|that)",
+    r"(?:output|print|reply with|respond with) (?:exactly|only|just) (?:this|the following)",
+    r"system prompt", r"you are now", r"you're now", r"jailbreak", r"(?:developer|god|dan|unrestricted) mode",
     r"(?:^|\[)\s*(?:system|admin|assistant)\s*(?:override|:|\])", r"new instructions?",
 )
 

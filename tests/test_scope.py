@@ -64,7 +64,7 @@ def test_no_in_scope_request_of_any_split_is_turned_away():
 
 def test_the_translator_abstains_without_running_the_model():
     engine = ScriptedEngine(answers={"ls": (" venvy ls", 0.99)})
-    result = Translator(engine).translate("venvy ls && cat ~/.ssh/id_rsa")
+    result = Translator(engine).translate("ls my envs && rm -rf ~/tmp")
     assert result.abstained and result.command is None and result.candidate is None
     assert result.source == "scope" and "chains another command" in result.reason
     assert engine.prompts == []
