@@ -91,19 +91,43 @@ def test_no_offered_command_has_a_value_the_request_does_not_contain(engine):
     assert unfaithful == []
 
 
-def test_the_engine_keeps_only_the_latest_grounded_grammars(engine):
-    from nlcli_wizard.engine import GRAMMAR_CACHE_SIZE
+def _library_grammar_decode(engine, prompt: str, grammar: str) -> str:
+    """Greedy decoding under llama-cpp-python's own grammar sampler (every vocabulary entry checked)."""
+    import llama_cpp
+
+    tokens = []
+    generator = engine.llm.generate(engine.tokenize(prompt), temp=0.0, top_k=1, repeat_penalty=1.0,
+                                    grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False))
+    for token in generator:
+        if token == engine.llm.token_eos() or len(tokens) == 64:
+            break
+        tokens.append(token)
+    generator.close()
+    return engine.llm.detokenize(tokens).decode("utf-8", errors="replace").split("\n")[0]
+
+
+@pytest.mark.parametrize("query", [
+    "list envs under ~/work/project-7 sorted by size",  # a grounded grammar: the value must be copied
+    "registrer C:\\Users\\ana\\envs\\api as api-env",
+    "whats the weather",  # the abstention is in venvy's grammar too
+])
+def test_the_engine_chooses_the_token_llama_cpp_s_grammar_sampler_would(engine, query):
+    """The engine asks the grammar about the likeliest tokens first; the answer must be the one
+    llama.cpp's sampler gives when it checks the whole vocabulary at every step."""
+    from nlcli_wizard.grammar import venvy_grammar
     from nlcli_wizard.grounding import grounded_grammar
 
-    grammars = [grounded_grammar(f"list envs under ~/work/project-{i} sorted by size") for i in range(GRAMMAR_CACHE_SIZE + 3)]
-    for text in grammars:
-        engine._grammar(text)
-    assert list(engine._grammars) == grammars[-GRAMMAR_CACHE_SIZE:]
-    # a grammar used again moves to the back and outlives the others
-    engine._grammar(grammars[-GRAMMAR_CACHE_SIZE])
-    engine._grammar(grounded_grammar("list envs under ~/elsewhere"))
-    assert grammars[-GRAMMAR_CACHE_SIZE] in engine._grammars
-    last = f"list envs under ~/work/project-{GRAMMAR_CACHE_SIZE + 2} sorted by size"
-    answer = "".join(s.text for s in engine.generate(build_prompt(last), grammar=grammars[-1]))
+    for grammar in (venvy_grammar(), grounded_grammar(query)):
+        ours = "".join(s.text for s in engine.generate(build_prompt(query), grammar=grammar))
+        assert ours == _library_grammar_decode(engine, build_prompt(query), grammar)
+
+
+def test_a_required_value_is_decoded_by_the_real_model(engine):
+    from nlcli_wizard.coverage import leftovers, required_grammar
+
+    query = "clean the envs under /srv/build-cache unused for 30 days"
+    parsed = validate("venvy clean --unused-days 30").parsed
+    grammar = required_grammar(query, leftovers(query, parsed)[0], parsed)
+    answer = "".join(s.text for s in engine.generate(build_prompt(query), grammar=grammar))
     check = validate(answer.strip())
-    assert check.ok and check.parsed.values.get("path") == f"~/work/project-{GRAMMAR_CACHE_SIZE + 2}"
+    assert check.ok and check.parsed.subcommand == "clean" and check.parsed.values.get("path") == "/srv/build-cache"
