@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nlcli_wizard.catalog import Catalog, ParamSpec, load_catalog
@@ -28,6 +29,9 @@ PATH_ALIASES: dict[str, tuple[str, ...]] = {
           "here", "cwd", "working directory", "present directory"),
     "~": ("home", "home directory", "home dir", "home folder", "~"),
 }
+# Words with a slash that are no path.
+NOT_PATHS = frozenset({"and/or", "either/or", "on/off", "yes/no", "y/n", "read/write", "input/output", "i/o", "n/a",
+                       "w/", "w/o", "b/c", "b/w", "24/7", "tcp/ip", "ci/cd", "a/b"})
 # Parameters whose numbers count days, so "two weeks" may be 14.
 DAY_PARAMS = frozenset({"days", "unused_days"})
 
@@ -172,6 +176,35 @@ def _ends_span(query: str, end: int) -> bool:
     return end == len(query) or query[end] in _SPAN_EDGE_AFTER
 
 
+# Words after which a bare word names a folder: "under work", "in the folder repos", "path: build".
+_PLACE_BEFORE = re.compile(r"(?<!\w)(?:in|under|at|inside|within|from|below|beneath|of|into|across|throughout|over|"
+                           r"through|path|dir|directory|folder|root|location)[:=]?\s+(?:(?:the|my|a|our|this)\s+)?"
+                           r"(?:(?:folder|directory|dir|path)\s+)?(?:called\s+|named\s+)?$", re.IGNORECASE)
+_PATH_START = re.compile(r"^(?:[/\\~.]|[A-Za-z]:[/\\])")
+_PATH_TAIL = re.compile(r"^ ([^\s\"'`/\\][^\s\"'`]*[/\\][^\s\"'`]*)")
+_PATH_HEAD = re.compile(r"([^\s\"'`]*[/\\][^\s\"'`]*) $")
+
+
+def _whole_path(query: str, start: int, end: int) -> str | None:
+    """The longer path a span is cut from at a space, if it is one: "~/Library/Application" in
+    "~/Library/Application Support/venvs", whose next word goes on with a separator but starts no
+    path of its own; or "Support/venvs", the tail of such a path."""
+    value = query[start:end]
+    if not any(sep in value for sep in "/\\"):
+        return None
+    tail = _PATH_TAIL.match(query[end:])
+    if tail and tail.group(1).rstrip(_PUNCTUATION).casefold() in NOT_PATHS:
+        tail = None
+    if tail and _PATH_START.match(value) and not _PATH_START.match(tail.group(1)):
+        return value + " " + tail.group(1).rstrip(_PUNCTUATION)
+    head = _PATH_HEAD.search(query[:start])
+    if head and head.group(1).casefold() in NOT_PATHS:
+        head = None
+    if head and not _PATH_START.match(value) and _PATH_START.match(head.group(1)):
+        return head.group(1) + " " + value
+    return None
+
+
 def _alias_spans(query: str, value: str) -> list[tuple[int, int]]:
     lowered = query.lower()
     spans = []
@@ -183,6 +216,26 @@ def _alias_spans(query: str, value: str) -> list[tuple[int, int]]:
 
 def _free_text(param: ParamSpec) -> bool:
     return param.kind in ("path", "string")
+
+
+def _search_path(param: ParamSpec) -> bool:
+    """An option naming a folder to work in (``--path``), as opposed to an argument naming an environment."""
+    return param.kind == "path" and not param.is_argument
+
+
+def names_a_folder(query: str, value: str) -> bool:
+    """Does the request name ``value`` as a folder? A path's shape says so ("~/work", "./env", "D:\\py"),
+    and so do quotes or a word of place before it ("under work", "in the folder repos"). An ordinary word
+    of the sentence does not: "the same torch stack" names no folder 'torch'."""
+    if value in PATH_ALIASES or _PATH_START.match(value) or any(sep in value for sep in "/\\"):
+        return True
+    if _alias_spans(query, value):
+        return True
+    quoted = _quoted(query)
+    for start, end in _spans(query, value):
+        if any(a <= start and end <= b for a, b in quoted) or _PLACE_BEFORE.search(query[:start].rstrip("\"'`")):
+            return True
+    return False
 
 
 def ground(query: str, parsed: ParsedCommand, catalog: Catalog | None = None) -> Grounding:
@@ -201,7 +254,12 @@ def ground(query: str, parsed: ParsedCommand, catalog: Catalog | None = None) ->
                 return Grounding(False, f"the request does not say {value} for {label}", str(value))
         elif _free_text(param):
             text = str(value)
+            if _search_path(param) and not names_a_folder(query, text):
+                return Grounding(False, f"the request does not name '{text}' as a folder ({label})", text)
             spans = _spans(query, text) or _alias_spans(query, text)
+            whole = [_whole_path(query, a, b) for a, b in spans]
+            if spans and all(whole):
+                return Grounding(False, f"'{text}' ({label}) stops at a space inside the path '{whole[0]}'", text)
             if not spans:
                 cut = next((query[a:b] for a, b in _quoted(query) if text in query[a:b]), None)
                 why = f"is only part of the quoted '{cut}'" if cut else "is not in the request"
@@ -236,22 +294,29 @@ def span_candidates(query: str, max_words: int = 3) -> list[str]:
             span = span[:-1] if span.endswith(".") and len(span) > 1 and span[-2] not in "./" else span
             if span:
                 found.append(span)
-    # Words inside a quoted string are not values of their own.
-    found = [span for span in found if _spans(query, span)]
+    # Words inside a quoted string are not values of their own, nor is a path cut at a space.
+    found = [span for span in found if (spans := _spans(query, span))
+             and not all(_whole_path(query, a, b) for a, b in spans)]
     found += [alias for alias in PATH_ALIASES if _alias_spans(query, alias)]
     return list(dict.fromkeys(found))
 
 
-def grounded_grammar(query: str, catalog: Catalog | None = None) -> str:
-    """A GBNF grammar of venvy commands whose values can only be this request's own."""
+def grounded_grammar(query: str, catalog: Catalog | None = None,
+                     require: Mapping[str, tuple[str, list[str]]] | None = None, help: bool = True) -> str:
+    """A GBNF grammar of venvy commands whose values can only be this request's own
+    (``require`` and ``help``: see :func:`nlcli_wizard.grammar.build_grammar`)."""
     from nlcli_wizard.grammar import build_grammar
     from nlcli_wizard.validator import quote
 
-    spans = [quote(span) for span in span_candidates(query)]
+    found = span_candidates(query)
+    spans = [quote(span) for span in found]
+    folders = [quote(span) for span in found if names_a_folder(query, span)]
 
     def values(param: ParamSpec) -> list[str] | None:
         if param.kind == "int":
             return [str(n) for n in sorted(number_candidates(query, param.name in DAY_PARAMS)) if 0 <= n < 10000]
+        if _search_path(param):
+            return folders
         return spans if _free_text(param) else None
 
-    return build_grammar(catalog, values)
+    return build_grammar(catalog, values, require, help)

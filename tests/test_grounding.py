@@ -139,3 +139,59 @@ def test_translator_offers_a_grounded_answer_untouched():
     assert result.command == "venvy list --path ~/environments/test"
     assert not result.retried
     assert result.parsed is not None and result.parsed.values["path"] == "~/environments/test"
+
+
+@pytest.mark.parametrize(("query", "command", "whole"), [
+    ("sizes for the envs in /Users/kim/Library/Application Support/pypoetry/virtualenvs, as json",
+     "venvy size --path /Users/kim/Library/Application --format json",
+     "/Users/kim/Library/Application Support/pypoetry/virtualenvs"),
+    ("what's inside C:\\Users\\Kim\\code\\flask app\\venv?", "venvy info 'C:\\Users\\Kim\\code\\flask'",
+     "C:\\Users\\Kim\\code\\flask app\\venv"),
+    ("what's inside C:\\Users\\Kim\\code\\flask app\\venv?", "venvy info 'app\\venv'",
+     "C:\\Users\\Kim\\code\\flask app\\venv"),
+])
+def test_a_path_cut_at_a_space_is_not_grounded(query, command, whole):
+    result = ground(query, parse(command))
+    assert not result.ok and f"stops at a space inside the path '{whole}'" in result.reason
+    assert whole in span_candidates(query)
+    assert all(cut not in span_candidates(query) for cut in ("/Users/kim/Library/Application", "app\\venv"))
+
+
+@pytest.mark.parametrize(("query", "command"), [
+    ("sizes for the envs in '/Users/kim/Library/Application Support/pypoetry'",
+     "venvy size --path '/Users/kim/Library/Application Support/pypoetry'"),
+    ("list the envs in /tmp/a b", "venvy list --path /tmp/a"),  # nothing says the path goes on
+    ("scan ./proj then show info on api/v2", "venvy scan --path ./proj"),
+    ("compare ~/a/b and ~/c/d", "venvy list --path ~/a/b"),
+])
+def test_a_path_followed_by_other_words_is_whole(query, command):
+    assert ground(query, parse(command)).ok
+
+
+def test_a_slash_abbreviation_does_not_continue_a_path():
+    assert ground("clean unused envs in ~/work w/o asking", parse("venvy clean --force --path ~/work")).ok
+
+
+@pytest.mark.parametrize(("query", "folder"), [
+    ("health check under work", "work"),
+    ("scan and register everything below 'work'", "work"),
+    ("find duplicates in the folder repos", "repos"),
+    ("sizes in ~/envs", "~/envs"),
+    ("scan here", "."),
+])
+def test_a_search_path_must_be_named_as_a_folder(query, folder):
+    from nlcli_wizard.grounding import names_a_folder
+
+    assert names_a_folder(query, folder)
+
+
+@pytest.mark.parametrize(("query", "command"), [
+    ("I have six envs with the same torch stack, can venvy spot those?", "venvy duplicates --path torch"),
+    ("what should I get rid of before friday", "venvy suggest --path friday"),
+])
+def test_an_ordinary_word_is_no_search_path(query, command):
+    result = ground(query, parse(command))
+    assert not result.ok and "does not name" in result.reason
+    # Under the grounded grammar the option is left out where no word of the request names a folder.
+    rules = [line for line in grounded_grammar(query).splitlines() if '" --path"' in line]
+    assert not any('"torch"' in line or '"friday"' in line for line in rules)
