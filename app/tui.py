@@ -36,7 +36,7 @@ from app.widgets import (
 )
 from nlcli_wizard.config import KEY_BINDINGS, keys_in_force
 from nlcli_wizard.corrections import Notice
-from nlcli_wizard.crashes import Crash
+from nlcli_wizard.crashes import Crash, alternatives, known_crash
 from nlcli_wizard.errors import NlcliError
 from nlcli_wizard.prompt import ABSTAIN
 from nlcli_wizard.service import Wizard
@@ -283,7 +283,8 @@ class NlcliApp(App[str | None]):
     def on_nlcli_app_retried(self, message: Retried) -> None:
         self._streamed = ""
         self.command_view.show("")
-        self.reason_line.show(f"First answer was invalid ({message.reason}); retrying with venvy's grammar…")
+        # The reason is one sentence: an invalid answer, a changed value, or a value the answer left out.
+        self.reason_line.show(f"{message.reason.rstrip('.')}; decoding again under venvy's grammar…")
 
     def on_nlcli_app_finished(self, message: Finished) -> None:
         self.busy = False
@@ -296,6 +297,11 @@ class NlcliApp(App[str | None]):
             self.command_view.show(t.command)
             self.reason_line.show(self._hint(("run", "run"), ("copy", "copy"), ("edit", "edit"),
                                              ("flag", "flag as wrong"), ("refine", "refine")))
+            if known_crash(t.command):
+                # Said before it runs; after a run the working command is offered in its place.
+                instead = alternatives(t.command)
+                self.notify(f"venvy 0.2.0 crashes on {t.command}"
+                            + (f"; {instead[0]} does the same job." if instead else "."), severity="warning", timeout=10)
         else:
             self.command_view.show_abstained()
             self.reason_line.show(t.reason)

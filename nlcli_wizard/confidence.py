@@ -14,8 +14,9 @@ worded unlike the training data often gets a fluent, wrong answer. So the
 calibration may also weigh signals that predict errors there (``weights``):
 the least likely token of the answer (a near-tie at the subcommand or an
 option shows up there), whether the answer needed a constrained retry, how
-many values it sets, and whether it is an abstention. They are fitted on
-requests in voices the adapter was not trained on.
+many values it sets, whether it is an abstention, and how many values of the
+request it leaves out. They are fitted on requests in voices the adapter was
+not trained on.
 """
 
 from __future__ import annotations
@@ -44,14 +45,16 @@ def _sigmoid(z: float) -> float:
 
 
 # The signals a calibration may weigh besides the answer's probability.
-FEATURES = ("min_logprob", "retried", "values", "abstain")
+FEATURES = ("min_logprob", "retried", "values", "abstain", "unused")
 
 
-def signals(logprobs: Sequence[float], *, retried: bool = False, values: int = 0, abstain: bool = False) -> dict:
-    """What predicts an error besides the whole answer's probability."""
+def signals(logprobs: Sequence[float], *, retried: bool = False, values: int = 0, abstain: bool = False,
+            unused: int = 0) -> dict:
+    """What predicts an error besides the whole answer's probability; ``unused`` counts the values the
+    request states that the answer leaves out (nlcli_wizard.coverage)."""
     weakest = min(logprobs, default=0.0)
     return {"min_logprob": max(-30.0, float(weakest)), "retried": float(retried), "values": float(values),
-            "abstain": float(abstain)}
+            "abstain": float(abstain), "unused": float(unused)}
 
 
 def confidence(logprobs: Sequence[float], calibration: dict | None = None,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field, replace
 
-from nlcli_wizard import safety, scope
+from nlcli_wizard import coverage, safety, scope
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.confidence import confidence, signals
 from nlcli_wizard.engine import Engine
@@ -24,6 +24,8 @@ from nlcli_wizard.prompt import build_prompt, normalize_query, parse_answer
 from nlcli_wizard.validator import ParsedCommand, Validation, validate
 
 DEFAULT_THRESHOLD = 0.5
+# At most this many extra decodes to put back values an answer left out (each costs ~0.3 s).
+MAX_COVER_RETRIES = 2
 OUT_OF_SCOPE = (
     "venvy cannot do this: it lists, registers, scans, inspects and cleans up environments, "
     "but does not create or activate them or install packages. If you meant one of those, try rephrasing."
@@ -95,10 +97,12 @@ class Translator:
         threshold: float | None = None,
         prompt: Callable[[str], str] = build_prompt,
         retry: bool = True,
+        cover_margin: float = coverage.DEFAULT_MARGIN,
     ) -> None:
         self.engine = engine
         self.prompt = prompt
         self.retry = retry
+        self.cover_margin = cover_margin
         self.catalog = load_catalog()
         calibration = getattr(engine, "calibration", None) or {}
         self.threshold = threshold if threshold is not None else calibration.get("threshold", DEFAULT_THRESHOLD)
@@ -142,7 +146,7 @@ class Translator:
         attempt = yield from self._decode(prompt, None)
         if self.retry and attempt.check is not None and not attempt.check.ok:
             retried = True
-            yield Retry(attempt.check.reason)
+            yield Retry(f"The answer was not a valid venvy command ({attempt.check.reason.rstrip('.')}).")
             attempt = yield from self._decode(prompt, venvy_grammar())
         grounding = None
         if attempt.check is not None and attempt.check.ok:
@@ -153,13 +157,47 @@ class Translator:
                 attempt = yield from self._decode(prompt, grounded_grammar(clean, self.catalog))
                 if attempt.check is not None and attempt.check.ok:
                     grounding = ground(clean, attempt.check.parsed, self.catalog)
-        yield self._decide(query, attempt, grounding, retried, time.perf_counter() - started)
+        unused = 0
+        if grounding is not None and grounding.ok:
+            attempt, unused, covered = yield from self._cover(clean, prompt, attempt)
+            retried = retried or covered
+        yield self._decide(query, attempt, grounding, retried, time.perf_counter() - started, unused)
+
+    def _cover(self, query: str, prompt: str, attempt: Attempt) -> Generator[Event, None, tuple[Attempt, int, bool]]:
+        """Decode again, requiring a value the answer left out (or without the help page nobody asked
+        for), while the model finds the new answer about as likely (:mod:`nlcli_wizard.coverage`). Returns
+        the answer kept, how many of the request's values it still leaves out, and whether a retry gave it."""
+        covers = 0
+        while True:
+            assert attempt.check is not None
+            parsed = attempt.check.parsed
+            found = coverage.leftovers(query, parsed, self.catalog)
+            if not self.retry or covers == MAX_COVER_RETRIES:
+                break
+            if parsed.help and not coverage.asks_for_help(query):
+                yield Retry("The answer is a help page, but the request asks for no help.")
+                text = coverage.without_help_grammar(query, self.catalog)
+            else:
+                grammar = next(((x, g) for x in found
+                                if (g := coverage.required_grammar(query, x, parsed, self.catalog))), None)
+                if grammar is None:
+                    break
+                leftover, text = grammar
+                yield Retry(f"The answer left out {leftover.describe()}.")
+            forced = yield from self._decode(prompt, text)
+            if (forced.check is None or not forced.check.ok
+                    or not ground(query, forced.check.parsed, self.catalog).ok
+                    or not coverage.accept(attempt.logprobs, forced.logprobs, self.cover_margin)):
+                break
+            attempt, covers = forced, covers + 1
+        return attempt, len(found), covers > 0
 
     def _decide(self, query: str, attempt: Attempt, grounding: Grounding | None, retried: bool,
-                latency: float) -> Translation:
+                latency: float, unused: int = 0) -> Translation:
         answer, check = attempt.answer, attempt.check
         parsed_values = check.parsed.values if check is not None and check.ok else {}
-        evidence = signals(attempt.logprobs, retried=retried, values=len(parsed_values), abstain=answer is None)
+        evidence = signals(attempt.logprobs, retried=retried, values=len(parsed_values), abstain=answer is None,
+                           unused=unused)
         score = confidence(attempt.logprobs, getattr(self.engine, "calibration", None), evidence)
         common = dict(query=query, latency_s=latency, retried=retried, model_id=self.model_id,
                       logprob=sum(attempt.logprobs), evidence=evidence)
