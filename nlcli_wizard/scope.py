@@ -52,11 +52,15 @@ OTHER_ACTIONS = (
     r"kill", r"bump", r"set my", r"put (?:it|them)", r"pipe", r"save (?:it |them |the \w+ )?(?:to|in|as)",
     r"open (?:each|it|them|in)", r"update (?:it|them|all)", r"conda update", r"drop the \w+ database",
 )
+# After one of those words, a verb that makes it the subject of a complaint, not an ask ("and pip is broken").
+STATE_VERBS = ("is", "was", "are", "were", "has", "had", "keeps", "broke", "isn't", "wasn't", "won't", "doesn't",
+               "didn't", "can't", "died", "hangs", "fails", "failed")
 
 _CHAIN = re.compile("|".join(SHELL_CHAINS))
 _MODEL_TALK = re.compile(r"(?<![\w'])(?:" + "|".join(INSTRUCTIONS_TO_THE_MODEL) + r")(?![\w'])")
 _OTHER = re.compile(rf"(?<![\w'])(?:{JOINERS})\s+(?:(?:please|kindly|can you|could you|you can|you could|"
-                    rf"i want you to|i'd like you to|go and|also|then)\s+)*(?:{'|'.join(OTHER_ACTIONS)})(?![\w'])")
+                    rf"i want you to|i'd like you to|go and|also|then)\s+)*(?:{'|'.join(OTHER_ACTIONS)})(?![\w'])"
+                    rf"(?!\s+(?:{'|'.join(STATE_VERBS)})(?![\w']))")
 
 
 def beyond(query: str) -> str | None:

@@ -46,6 +46,7 @@ def test_a_request_with_a_part_venvy_cannot_do_is_out_of_scope(query, why):
     "remove the env I created last week called scratch",
     "scan my home dir, the registry is empty after reinstall",
     "list envs then show stats",
+    "the build is red, git is down and pip keeps timing out; just show my registered envs",  # complaints, no asks
 ])
 def test_venvy_requests_are_not(query):
     assert beyond(query) is None
