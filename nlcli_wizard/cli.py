@@ -235,7 +235,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "grammar_retries": sum(r.retried for r in results),
         "abstained": sum(r.abstained for r in results),
         "peak_rss_mb": round(peak_mb, 1),
-        "targets": {"latency_median_s": 0.4, "load_s": 1.5, "peak_rss_mb": 450},
+        "targets": {"latency_median_s": 0.25, "load_s": 1.5, "peak_rss_mb": 450},
     }
     print(json.dumps(figures, indent=2))
     return 0

@@ -106,17 +106,30 @@ class RunResult:
     alternatives: tuple[str, ...] = ()  # working commands that do the crashed command's job
 
 
+def _job(command: str) -> tuple[str, str | None] | None:
+    """The command without its output format (crashes are matched on the job), and that format."""
+    try:
+        parsed = parse(command)
+    except InvalidCommandError:
+        return None
+    return replace(parsed, values={k: v for k, v in parsed.values.items() if k != "format"}).canonical, \
+        parsed.values.get("format")
+
+
+def known_crash(command: str) -> bool:
+    """Whether venvy 0.2.0 is known to crash on this command (whatever its output format)."""
+    job = _job(command)
+    return job is not None and job[0] in KNOWN_CRASHES
+
+
 def alternatives(command: str) -> tuple[str, ...]:
     """Working commands that do the job of a command venvy crashes on (canonical; none if unknown).
 
     The options that only shape the output (``--format``) are carried over where the alternative has them."""
-    try:
-        parsed = parse(command)
-    except InvalidCommandError:
+    job = _job(command)
+    if job is None:
         return ()
-    fmt = parsed.values.get("format")
-    # Matched on the job, without the output format.
-    core = replace(parsed, values={k: v for k, v in parsed.values.items() if k != "format"}).canonical
+    core, fmt = job
     found = []
     for alternative in KNOWN_CRASHES.get(core, ()):
         candidates = [f"{alternative} --format {fmt}", alternative] if fmt else [alternative]

@@ -10,7 +10,7 @@ from app.widgets import OutputLog
 from nlcli_wizard import runner
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.config import Config
-from nlcli_wizard.crashes import KNOWN_CRASHES, Folder, alternatives, crash_in, invocations, probe
+from nlcli_wizard.crashes import KNOWN_CRASHES, Folder, alternatives, crash_in, invocations, known_crash, probe
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.service import Wizard
 
@@ -72,6 +72,11 @@ def test_alternatives_do_the_same_job_and_keep_the_format():
     assert alternatives("venvy ls") == ()
 
 
+def test_known_crashes_are_matched_on_the_job():
+    assert known_crash("venvy ls -s size -f json") and known_crash("venvy ls --sort project")
+    assert not known_crash("venvy ls --sort name") and not known_crash("not a command")
+
+
 def test_running_a_crashing_command_folds_the_traceback():
     lines: list[str] = []
     result = runner.run_checked("venvy ls --sort size", lines.append)
@@ -94,6 +99,10 @@ async def test_tui_shows_a_crash_in_one_line_and_offers_the_working_command(size
         await pilot.app.workers.wait_for_complete()
         await pilot.press(*"show my venvs sorted by size", "enter")
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        # Said before it runs.
+        assert any("venvy 0.2.0 crashes on venvy ls --sort size; venvy list --sort size does the same job"
+                   in n.message for n in app._notifications)
         await pilot.press("ctrl+r")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
