@@ -34,8 +34,9 @@ from nlcli_wizard.errors import (
 )
 from nlcli_wizard.modelfiles import BASE_MODEL_ID, AdapterInfo, check_adapter, check_model_file, ensure_base_model
 
-# How many of the likeliest tokens a grammar is asked about before the whole vocabulary is.
+# How many of the likeliest tokens a grammar is asked about first, and then how many at a time.
 GRAMMAR_SHORTLIST = 256
+GRAMMAR_SLICE = 8192
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class _GrammarGate:
     llama.cpp's grammar sampler decodes every entry of Gemma's 262k-token vocabulary at every step:
     ~3x the time of the token itself and ~45 MB allocated at once, the peak of the process. A greedy
     decoder needs only the likeliest token the grammar allows: the likeliest overall is tried alone,
-    then the best ``GRAMMAR_SHORTLIST``, and only when none of those fits the whole vocabulary, so the
+    then the best ``GRAMMAR_SHORTLIST``, then the rest in order of score a slice at a time, so the
     token chosen is always the one llama.cpp's own sampler would choose. Every other token's score is
     set to -inf; the chosen one keeps its raw score, which the log-probability is read from.
     """
@@ -212,8 +213,14 @@ class _GrammarGate:
         shortlist = np.argpartition(scores, -GRAMMAR_SHORTLIST)[-GRAMMAR_SHORTLIST:]
         fits = shortlist[self._allowed(shortlist, scores)]
         if not fits.size:
-            everything = np.arange(len(scores))
-            fits = everything[self._allowed(everything, scores)]
+            # The rest in order, a slice at a time: the first slice with a fit holds the best one, and
+            # the grammar never decodes the whole vocabulary at once (~45 MB).
+            ranked = np.argsort(-scores, kind="stable")
+            for begin in range(0, len(ranked), GRAMMAR_SLICE):
+                part = ranked[begin: begin + GRAMMAR_SLICE]
+                fits = part[self._allowed(part, scores)]
+                if fits.size:
+                    break
         if not fits.size:
             # An exception would not cross the C callback; the decode loop raises it before accepting.
             self.stuck = True
