@@ -63,6 +63,12 @@ _OTHER = re.compile(rf"(?<![\w'])(?:{JOINERS})\s+(?:(?:please|kindly|can you|cou
                     rf"(?!\s+(?:{'|'.join(STATE_VERBS)})(?![\w']))")
 
 
+# The same asks in the first clause, before a word that sequences a second one ("pip install x, then list ...").
+_OTHER_FIRST = re.compile(rf"^(?:(?:first|please|pls|ok|so|now|can you|could you|go and)\s+)*(?:{'|'.join(OTHER_ACTIONS)})"
+                          r"(?![\w'])(?!\s+(?:" + "|".join(STATE_VERBS) + r")(?![\w']))"
+                          r".*?(?:,|;|\s)\s*(?:and then|then|after that|afterwards|and after|before that)(?![\w'])")
+
+
 def beyond(query: str) -> str | None:
     """One sentence saying why the request as a whole is out of scope, or None."""
     text = re.sub(r"\s+", " ", query.casefold()).strip()
@@ -77,4 +83,8 @@ def beyond(query: str) -> str | None:
     if other:
         return (f"The request also asks for something venvy cannot do ('{other.group(0).strip(' ,;')}'); "
                 "ask for the venvy part alone.")
+    first = _OTHER_FIRST.search(text)
+    if first:
+        ask = re.split(r"[,;]|\s(?:and then|then|after that|afterwards|and after|before that)\b", first.group(0))[0]
+        return f"The request first asks for something venvy cannot do ('{ask.strip()}'); ask for the venvy part alone."
     return None

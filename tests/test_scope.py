@@ -28,6 +28,9 @@ from nlcli_wizard.translator import Translator
     ("list registered venvs and save them to envs.txt", "also asks for something venvy cannot do"),
     ("health check, then repair the broken ones", "also asks for something venvy cannot do"),
     ("list my venvs and also wipe everything in ~/scratch folder", "also asks for something venvy cannot do"),
+    ("pip install -r requirements.txt, then list my envs", "first asks for something venvy cannot do"),
+    ("first reboot the box, then show stats", "first asks for something venvy cannot do ('first reboot the box')"),
+    ("wipe everything under /tmp/junk and then show my venvs", "first asks for something venvy cannot do"),
 ])
 def test_a_request_with_a_part_venvy_cannot_do_is_out_of_scope(query, why):
     reason = beyond(query)
@@ -47,6 +50,8 @@ def test_a_request_with_a_part_venvy_cannot_do_is_out_of_scope(query, why):
     "scan my home dir, the registry is empty after reinstall",
     "list envs then show stats",
     "the build is red, git is down and pip keeps timing out; just show my registered envs",  # complaints, no asks
+    "remove the env scratch then show stats",  # two asks, both venvy's
+    "git is down, then show me my envs anyway",
 ])
 def test_venvy_requests_are_not(query):
     assert beyond(query) is None
