@@ -48,12 +48,13 @@ _SORT = re.compile(r"(?<!\w)(?:sort(?:ed|ing)?|order(?:ed|ing)?|rank(?:ed|ing)?|
                    r"|env\s+|venv\s+)?(\w+)", re.IGNORECASE)
 _FORMAT = re.compile(r"(?<![\w-])json(?![\w-])|(?<![\w-])simple(?=\s+(?:format|output|list|mode|view|style))",
                      re.IGNORECASE)
-# Choice values named as such; a value equal to its parameter's default is no leftover.
+# Choice values that name themselves wherever they stand ("only conda ones", "the zsh hook"); sort fields
+# count only after a word of ordering. A value equal to its parameter's default is no leftover.
 _TYPES = ("conda", "pyenv", "virtualenv")
-# How much less likely per token (nats) the answer that uses a leftover may be than the one that dropped it.
-DEFAULT_MARGIN = 1.0
 _SHELLS = ("bash", "zsh", "fish", "powershell")
 _SORT_FIELDS = ("name", "size", "age", "usage", "recent", "project")
+# How much less likely per token (nats) the answer that uses a leftover may be than the one that dropped it.
+DEFAULT_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
