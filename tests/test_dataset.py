@@ -76,7 +76,15 @@ def test_covers_every_subcommand_verbose_and_out_of_scope(examples):
     assert set(load_catalog().commands) <= used
     assert any(e.command and e.command.startswith("venvy --verbose ") for e in train)
     abstain = sum(e.command is None for e in train)
-    assert 0.08 < abstain / len(train) < 0.3
+    assert 0.05 < abstain / len(train) < 0.3  # templates and this test's few authored rows
+
+
+def test_the_shipped_train_split_teaches_abstention():
+    """With other authors' rows (about 15 % out of scope) the shipped split abstains in 8-30 % of its rows."""
+    from nlcli_wizard import paths
+
+    train = json.loads((paths.data_dir() / "manifest.json").read_text())["splits"]["train"]
+    assert 0.08 < train["abstain"] / train["examples"] < 0.3
 
 
 def test_slot_values_vary_widely(examples):
