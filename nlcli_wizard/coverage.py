@@ -53,6 +53,8 @@ _FORMAT = re.compile(r"(?<![\w-])json(?![\w-])|(?<![\w-])simple(?=\s+(?:format|o
 _TYPES = ("conda", "pyenv", "virtualenv")
 _SHELLS = ("bash", "zsh", "fish", "powershell")
 _SORT_FIELDS = ("name", "size", "age", "usage", "recent", "project")
+_NAMED_CHOICES = [(family, re.compile(r"(?<![\w-])(" + "|".join(names) + r")s?(?![\w-])", re.IGNORECASE))
+                  for family, names in (("type", _TYPES), ("shell", _SHELLS))]
 # How much less likely per token (nats) the answer that uses a leftover may be than the one that dropped it.
 DEFAULT_MARGIN = 1.0
 
@@ -111,8 +113,7 @@ def _number_leftovers(query: str) -> list[Leftover]:
 
 def _choice_leftovers(query: str) -> list[Leftover]:
     found = [Leftover(m.group(0).lower(), "choice", m.start(), "format") for m in _FORMAT.finditer(query)]
-    for family, names in (("type", _TYPES), ("shell", _SHELLS)):
-        pattern = re.compile(r"(?<![\w-])(" + "|".join(names) + r")s?(?![\w-])", re.IGNORECASE)
+    for family, pattern in _NAMED_CHOICES:
         found += [Leftover(m.group(1).lower(), "choice", m.start(), family) for m in pattern.finditer(query)]
     found += [Leftover(m.group(1).lower(), "choice", m.start(1), "sort") for m in _SORT.finditer(query)
               if m.group(1).lower() in _SORT_FIELDS]
@@ -181,11 +182,12 @@ def leftovers(query: str, parsed: ParsedCommand, catalog: Catalog | None = None)
         return []
     used = _used_spans(query, parsed, spec)
     out = []
-    for leftover in _path_leftovers(query):
+    path_like = _path_leftovers(query)
+    for leftover in path_like:
         end = leftover.start + len(leftover.text)
         if not any(a < end and leftover.start < b for a, b in used):
             out.append(leftover)
-    paths = [(x.start, x.start + len(x.text)) for x in _path_leftovers(query)] + used
+    paths = [(x.start, x.start + len(x.text)) for x in path_like] + used
     for leftover in _number_leftovers(query):
         inside = any(a <= leftover.start < b for a, b in paths)
         # Like a choice, a number counts only where the answer's subcommand could take it ("I have 40 envs").

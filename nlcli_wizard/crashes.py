@@ -112,8 +112,8 @@ def _job(command: str) -> tuple[str, str | None] | None:
         parsed = parse(command)
     except InvalidCommandError:
         return None
-    return replace(parsed, values={k: v for k, v in parsed.values.items() if k != "format"}).canonical, \
-        parsed.values.get("format")
+    job = replace(parsed, values={k: v for k, v in parsed.values.items() if k != "format"})
+    return job.canonical, parsed.values.get("format")
 
 
 def known_crash(command: str) -> bool:

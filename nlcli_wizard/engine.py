@@ -195,11 +195,10 @@ class _GrammarGate:
         if not self._sampler:
             raise GrammarError("The GBNF grammar does not parse; it was not used.")
 
-    def _allowed(self, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    def _allowed(self, ids: np.ndarray) -> np.ndarray:
         """Which of ``ids`` the grammar admits next."""
         cells = np.zeros(len(ids), dtype=self._DTYPE)
         cells["id"] = ids
-        cells["logit"] = 0.0
         llama_cpp = self._llama_cpp
         array = llama_cpp.llama_token_data_array(
             data=cells.ctypes.data_as(llama_cpp.llama_token_data_p), size=len(ids), selected=-1, sorted=False)
@@ -208,17 +207,17 @@ class _GrammarGate:
 
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         best = int(scores.argmax())
-        if self._allowed(np.array([best]), scores)[0]:
+        if self._allowed(np.array([best]))[0]:
             return scores
         shortlist = np.argpartition(scores, -GRAMMAR_SHORTLIST)[-GRAMMAR_SHORTLIST:]
-        fits = shortlist[self._allowed(shortlist, scores)]
+        fits = shortlist[self._allowed(shortlist)]
         if not fits.size:
             # The rest in order, a slice at a time: the first slice with a fit holds the best one, and
             # the grammar never decodes the whole vocabulary at once (~45 MB).
             ranked = np.argsort(-scores, kind="stable")
             for begin in range(0, len(ranked), GRAMMAR_SLICE):
                 part = ranked[begin: begin + GRAMMAR_SLICE]
-                fits = part[self._allowed(part, scores)]
+                fits = part[self._allowed(part)]
                 if fits.size:
                     break
         if not fits.size:

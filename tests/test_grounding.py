@@ -23,6 +23,13 @@ def grounded(query: str, command: str) -> bool:
     ("track ./env.", "venvy track ./env"),
     ("register ~/envs/api as api", "venvy register ~/envs/api --name api"),
     ("remove ml.exp3", "venvy remove ml.exp3"),
+    # A path followed by other words is whole: quoted, nothing says it goes on, or the next word starts its own.
+    ("sizes for the envs in '/Users/kim/Library/Application Support/pypoetry'",
+     "venvy size --path '/Users/kim/Library/Application Support/pypoetry'"),
+    ("list the envs in /tmp/a b", "venvy list --path /tmp/a"),
+    ("scan ./proj then show info on api/v2", "venvy scan --path ./proj"),
+    ("compare ~/a/b and ~/c/d", "venvy list --path ~/a/b"),
+    ("clean unused envs in ~/work w/o asking", "venvy clean --force --path ~/work"),  # w/o is no path
 ])
 def test_values_copied_from_the_request_are_grounded(query, command):
     assert grounded(query, command)
@@ -157,27 +164,12 @@ def test_a_path_cut_at_a_space_is_not_grounded(query, command, whole):
     assert all(cut not in span_candidates(query) for cut in ("/Users/kim/Library/Application", "app\\venv"))
 
 
-@pytest.mark.parametrize(("query", "command"), [
-    ("sizes for the envs in '/Users/kim/Library/Application Support/pypoetry'",
-     "venvy size --path '/Users/kim/Library/Application Support/pypoetry'"),
-    ("list the envs in /tmp/a b", "venvy list --path /tmp/a"),  # nothing says the path goes on
-    ("scan ./proj then show info on api/v2", "venvy scan --path ./proj"),
-    ("compare ~/a/b and ~/c/d", "venvy list --path ~/a/b"),
-])
-def test_a_path_followed_by_other_words_is_whole(query, command):
-    assert ground(query, parse(command)).ok
-
-
-def test_a_slash_abbreviation_does_not_continue_a_path():
-    assert ground("clean unused envs in ~/work w/o asking", parse("venvy clean --force --path ~/work")).ok
-
-
 @pytest.mark.parametrize(("query", "folder"), [
     ("health check under work", "work"),
     ("scan and register everything below 'work'", "work"),
     ("find duplicates in the folder repos", "repos"),
     ("sizes in ~/envs", "~/envs"),
-    ("scan here", "."),
+    ("health check right here", "."),
 ])
 def test_a_search_path_must_be_named_as_a_folder(query, folder):
     from nlcli_wizard.grounding import names_a_folder
