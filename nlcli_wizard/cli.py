@@ -174,10 +174,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         examples = _load_jsonl(args.file or data / f"{args.split}.jsonl")[: args.limit or None]
     train = _load_jsonl(args.train or data / "train.jsonl")
 
-    def progress(name):
+    def progress(name, total):
         def show(i):
-            end = "\n" if i == len(examples) else ""
-            print(f"\r{name}: {i}/{len(examples)}", end=end, file=sys.stderr, flush=True)
+            end = "\n" if i == total else ""
+            print(f"\r{name}: {i}/{total}", end=end, file=sys.stderr, flush=True)
         return show
 
     adapter = None if args.no_adapter else (args.adapter or "default")
@@ -233,6 +233,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "latency_median_s": round(statistics.median(latencies), 4),
         "latency_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 4),
         "grammar_retries": sum(r.retried for r in results),
+        # Answer tokens per decoding step: above 1 where guessed tokens were confirmed in one batch.
+        "answer_tokens_per_step": round(engine.answer_tokens / max(1, engine.steps), 2),
         "abstained": sum(r.abstained for r in results),
         "peak_rss_mb": round(peak_mb, 1),
         "targets": {"latency_median_s": 0.25, "load_s": 1.5, "peak_rss_mb": 450},

@@ -339,7 +339,7 @@ def evaluate(
     model: Path | None = None,
     threshold: float | None = None,
     baselines: bool = True,
-    progress: Callable[[str], Callable[[int], None]] | None = None,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
     also: dict[str, list[dict]] | None = None,
 ) -> tuple[list[Report], Path]:
     """The adapter, then (optionally) both baselines, on the same examples, and the adapter alone on
@@ -350,16 +350,16 @@ def evaluate(
 
     engine = LlamaEngine(model_path=model, adapter_path=adapter)
     name = engine.model_id
-    reports = [run(name, Translator(engine, threshold=threshold).translate, examples, progress and progress(name))]
+    reports = [run(name, Translator(engine, threshold=threshold).translate, examples, progress and progress(name, len(examples)))]
     extra = {"examples": len(examples), "model": name, "load_s": round(engine.load_seconds, 3)}
     translate = Translator(engine, threshold=threshold).translate
-    also_reports = {split_name: run(name, translate, rows, progress and progress(f"{name} on {split_name}"))
+    also_reports = {split_name: run(name, translate, rows, progress and progress(f"{name} on {split_name}", len(rows)))
                     for split_name, rows in (also or {}).items()}
     if baselines:
         del engine
         gc.collect()  # llama.cpp frees a model only when it is collected
         base = LlamaEngine(model_path=model, adapter_path=None)
         reports.append(run("base model, few-shot", few_shot_translator(base), examples,
-                           progress and progress("few-shot")))
+                           progress and progress("few-shot", len(examples))))
         reports.append(run("nearest neighbour", NearestNeighbour(train).translate, examples))
     return reports + list(also_reports.values()), write_report(reports, out_dir, split, extra, also_reports)

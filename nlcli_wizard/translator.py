@@ -21,6 +21,7 @@ from nlcli_wizard.engine import Engine
 from nlcli_wizard.grammar import venvy_grammar
 from nlcli_wizard.grounding import Grounding, ground, grounded_grammar
 from nlcli_wizard.prompt import build_prompt, normalize_query, parse_answer
+from nlcli_wizard.speculation import answer_shapes
 from nlcli_wizard.validator import ParsedCommand, Validation, validate
 
 DEFAULT_THRESHOLD = 0.5
@@ -104,6 +105,7 @@ class Translator:
         self.retry = retry
         self.cover_margin = cover_margin
         self.catalog = load_catalog()
+        self.shapes = answer_shapes(self.catalog)
         calibration = getattr(engine, "calibration", None) or {}
         self.threshold = threshold if threshold is not None else calibration.get("threshold", DEFAULT_THRESHOLD)
 
@@ -114,7 +116,7 @@ class Translator:
     def _decode(self, prompt: str, grammar: str | None) -> Generator[Chunk, None, Attempt]:
         """Stream the answer's chunks; return the finished :class:`Attempt`."""
         text, logprobs = "", []
-        for step in self.engine.generate(prompt, grammar=grammar):
+        for step in self.engine.generate(prompt, grammar=grammar, shapes=self.shapes):
             text += step.text
             logprobs.append(step.logprob)
             if step.text:

@@ -345,10 +345,10 @@ def test_the_log_prob_recorder_refuses_non_finite_scores(bad, token):
     scores = np.array([1.0, 2.0, bad, 0.5], dtype=np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing but the model error reaches the user
-        recorder(np.array([1]), scores)
+        recorder(scores)
     with pytest.raises(ModelError, match="non-finite score"):
         recorder.logprob(token)
-    recorder(np.array([1]), np.array([1.0, 2.0, 3.0], dtype=np.float32))
+    recorder(np.array([1.0, 2.0, 3.0], dtype=np.float32))
     assert recorder.logprob(2) == pytest.approx(3.0 - np.log(np.exp([1.0, 2.0, 3.0]).sum()))
 
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.prompt import build_prompt
 from nlcli_wizard.translator import Translator
 from nlcli_wizard.validator import equivalent, validate
@@ -91,13 +92,14 @@ def test_no_offered_command_has_a_value_the_request_does_not_contain(engine):
     assert unfaithful == []
 
 
-def _library_grammar_decode(engine, prompt: str, grammar: str) -> str:
-    """Greedy decoding under llama-cpp-python's own grammar sampler (every vocabulary entry checked)."""
+def _library_grammar_decode(engine, prompt: str, grammar: str | None) -> str:
+    """Greedy decoding by llama-cpp-python's own loop, under its own grammar sampler (every vocabulary
+    entry checked) when there is a grammar."""
     import llama_cpp
 
     tokens = []
     generator = engine.llm.generate(engine.tokenize(prompt), temp=0.0, top_k=1, repeat_penalty=1.0,
-                                    grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False))
+                                    grammar=llama_cpp.LlamaGrammar.from_string(grammar, verbose=False) if grammar else None)
     for token in generator:
         if token == engine.llm.token_eos() or len(tokens) == 64:
             break
@@ -111,15 +113,61 @@ def _library_grammar_decode(engine, prompt: str, grammar: str) -> str:
     "registrer C:\\Users\\ana\\envs\\api as api-env",
     "whats the weather",  # the abstention is in venvy's grammar too
 ])
-def test_the_engine_chooses_the_token_llama_cpp_s_grammar_sampler_would(engine, query):
+def test_the_engine_chooses_the_token_llama_cpp_s_grammar_sampler_would(engine, query, monkeypatch):
     """The engine asks the grammar about the likeliest tokens first; the answer must be the one
-    llama.cpp's sampler gives when it checks the whole vocabulary at every step."""
+    llama.cpp's sampler gives when it checks the whole vocabulary at every step (one token per step on
+    both sides: a batch of several sums in another order, see the speculation test below)."""
     from nlcli_wizard.grammar import venvy_grammar
     from nlcli_wizard.grounding import grounded_grammar
 
+    monkeypatch.setattr(engine, "draft_tokens", 0)
     for grammar in (venvy_grammar(), grounded_grammar(query)):
         ours = "".join(s.text for s in engine.generate(build_prompt(query), grammar=grammar))
         assert ours == _library_grammar_decode(engine, build_prompt(query), grammar)
+
+
+def test_one_token_a_step_the_engine_writes_what_llama_cpp_python_s_own_loop_writes(engine, monkeypatch):
+    """The decoding loop is the engine's own (it evaluates guesses in batches); without guesses it must
+    give llama-cpp-python's greedy answer token for token, the cached prompt start reused or not."""
+    from nlcli_wizard.speculation import answer_shapes
+
+    monkeypatch.setattr(engine, "draft_tokens", 0)
+    shapes = answer_shapes(load_catalog())
+    for query in ("list envs under ~/work/project-7 sorted by size", "whats the weather", "list envs under /srv"):
+        prompt = build_prompt(query)
+        ours = "".join(s.text for s in engine.generate(prompt, shapes=shapes))
+        again = "".join(s.text for s in engine.generate(prompt, shapes=shapes))  # the whole prompt cached
+        theirs = _library_grammar_decode(engine, prompt, None)
+        assert ours == again == theirs
+
+
+def test_guessed_tokens_take_fewer_steps_and_leave_the_answers_as_they_were(engine, monkeypatch):
+    """Speculation (nlcli_wizard.speculation): the same answers with their probabilities, in fewer steps.
+    A batch sums in another order than one token at a time, so log-probabilities agree closely, not exactly."""
+    from nlcli_wizard.grammar import venvy_grammar
+    from nlcli_wizard.speculation import answer_shapes
+
+    shapes = answer_shapes(load_catalog())
+    requests = ["register ./.venv with the name webapp", "scan C:\\Users\\ana\\envs for venvs",
+                "remove venvs I haven't touched in 45 days, dry run", "list every venv as json sorted by age",
+                "info about api-env under ~/code/svc", "install numpy"]
+
+    def answers(draft_tokens: int) -> tuple[list[tuple[str, float]], int]:
+        monkeypatch.setattr(engine, "draft_tokens", draft_tokens)
+        steps = engine.steps
+        decoded = []
+        for query in requests:
+            for grammar in (None, venvy_grammar()):
+                got = list(engine.generate(build_prompt(query), grammar=grammar, shapes=shapes))
+                decoded.append(("".join(s.text for s in got), sum(s.logprob for s in got)))
+        return decoded, engine.steps - steps
+
+    plain, plain_steps = answers(0)
+    guessed, guessed_steps = answers(3)
+    assert [text for text, _ in guessed] == [text for text, _ in plain]
+    # The error grows with how unlikely the tokens are (a grammar forcing ones at e^-18).
+    assert all(abs(a - b) <= 0.1 + 0.05 * abs(b) for (_, a), (_, b) in zip(guessed, plain, strict=True)), (guessed, plain)
+    assert guessed_steps < 0.7 * plain_steps
 
 
 def test_a_required_value_is_decoded_by_the_real_model(engine):
@@ -131,3 +179,11 @@ def test_a_required_value_is_decoded_by_the_real_model(engine):
     answer = "".join(s.text for s in engine.generate(build_prompt(query), grammar=grammar))
     check = validate(answer.strip())
     assert check.ok and check.parsed.subcommand == "clean" and check.parsed.values.get("path") == "/srv/build-cache"
+
+
+def test_bench_prints_its_figures_with_guessed_tokens_confirmed(model_home):
+    result = run_cli("bench", "-n", "12", timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["queries"] == 12 and figures["peak_rss_mb"] > 0 and figures["latency_median_s"] > 0
+    assert figures["answer_tokens_per_step"] > 1.2  # one token per step would be 1.0

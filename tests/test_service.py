@@ -15,7 +15,7 @@ class CountingEngine(ScriptedEngine):
     active = 0
     most = 0
 
-    def generate(self, prompt, *, grammar=None, max_tokens=64):
+    def generate(self, prompt, *, grammar=None, max_tokens=64, shapes=()):
         type(self).active += 1
         type(self).most = max(type(self).most, type(self).active)
         try:

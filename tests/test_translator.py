@@ -38,7 +38,7 @@ def test_low_confidence_abstains_and_names_the_guess():
 
 def test_invalid_answer_is_retried_under_the_grammar():
     class TwoTries(ScriptedEngine):
-        def generate(self, prompt, *, grammar=None, max_tokens=64):
+        def generate(self, prompt, *, grammar=None, max_tokens=64, shapes=()):
             self.answers = {"": (" venvy ls" if grammar else " venvy ls; rm -rf /", 0.99)}
             self.grammars = getattr(self, "grammars", []) + [grammar]
             return super().generate(prompt, grammar=grammar, max_tokens=max_tokens)
