@@ -277,6 +277,11 @@ def reliability_png(report: Report, path: Path) -> Path | None:
     return path
 
 
+# Requests written apart from the project: reports count them but never reprint them, so their words cannot
+# find their way from a committed report into the project's data.
+UNQUOTED_SPLITS = frozenset({"outside"})
+
+
 def markdown(reports: list[Report], split: str, png: Path | None, extra: dict | None = None) -> str:
     lines = [f"# nlcli-wizard evaluation ({split} split)", ""]
     if extra:
@@ -304,12 +309,13 @@ def markdown(reports: list[Report], split: str, png: Path | None, extra: dict | 
             lines.append(f"| {name} | {ok} | {n} | {ok / n:.0%} |")
     if png:
         lines += ["", f"![reliability diagram]({png.name})"]
-    errors = [o for o in main.outcomes if not o.correct][:25]
+    errors = [(number, o) for number, o in enumerate(main.outcomes, 1) if not o.correct][:25]
     if errors:
         lines += ["", f"## Errors ({main.name}, first {len(errors)})", "", "| request | expected | got |", "|---|---|---|"]
-        for o in errors:
+        for number, o in errors:
             got = o.translation.command or f"(abstained: {o.translation.candidate or 'NONE'})"
-            lines.append(f"| {o.translation.query} | {o.expected or 'NONE'} | {got} |")
+            request = f"request {number} ({o.style or 'no style'})" if split in UNQUOTED_SPLITS else o.translation.query
+            lines.append(f"| {request} | {o.expected or 'NONE'} | {got} |")
     return "\n".join(lines) + "\n"
 
 

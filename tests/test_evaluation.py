@@ -135,3 +135,18 @@ def test_outside_rows_accept_any_listed_command(tmp_path):
     assert report.accuracy == 1.0
     assert report.per_style() == {"minimal": (2, 2)}
     assert report.high_precision == 1.0 and len(report.high()) == 1
+
+
+def test_a_report_on_requests_written_apart_from_the_project_never_reprints_them(tmp_path):
+    """The outside split's errors are listed by position and style: a committed report must not become a
+    place its words could be copied from. Other splits quote the request."""
+    from nlcli_wizard.evaluation import write_report
+
+    engine = ScriptedEngine({"active": (" venvy ls", 0.99)})
+    rows = [{"query": "which venv is active right this minute", "command": "venvy current", "style": "question"}]
+    report = run("scripted", Translator(engine).translate, rows)
+    for split in ("outside", "test"):
+        text = write_report([report], tmp_path / split, "test", also={split: report}).read_text()
+        section = text.split(f"on the {split} split")[1]
+        assert ("which venv is active right this minute" in section) == (split != "outside")
+        assert ("| request 1 (question) | venvy current | venvy ls |" in section) == (split == "outside")
