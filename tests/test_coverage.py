@@ -97,7 +97,8 @@ class GrammarAwareEngine:
     calibration: dict | None = None
     grammars: list[str | None] = field(default_factory=list)
 
-    def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64) -> Iterator[Step]:
+    def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64,
+                 shapes: tuple = ()) -> Iterator[Step]:
         self.grammars.append(grammar)
         text, prob = (self.plain, 0.99) if grammar is None else (self.constrained, self.constrained_prob)
         for piece in text.split(" ")[1:]:
