@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from app.tui import NlcliApp
+from nlcli_wizard.quoting import SHELLS
 from nlcli_wizard.service import Wizard
 
 
@@ -70,8 +71,9 @@ def _driver_class() -> type | None:
     return DrawnTerminalDriver
 
 
-def make_app(wizard: Wizard | None = None, initial_query: str = "", from_shell: bool = False) -> NlcliApp:
-    return NlcliApp(wizard or Wizard(), initial_query=initial_query, from_shell=from_shell,
+def make_app(wizard: Wizard | None = None, initial_query: str = "", from_shell: bool = False,
+             shell: str | None = None) -> NlcliApp:
+    return NlcliApp(wizard or Wizard(shell=shell), initial_query=initial_query, from_shell=from_shell,
                     driver_class=_driver_class())
 
 
@@ -82,6 +84,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--from-shell", action="store_true",
                         help="started by the shell's key binding: escape with nothing to cancel quits "
                              "without a command, leaving the edit line as it was")
+    parser.add_argument("--shell", choices=SHELLS,
+                        help="quote the printed command for this shell (default: $SHELL's, else POSIX)")
     return parser.parse_args(argv)
 
 
@@ -90,13 +94,13 @@ def entry() -> None:
     from nlcli_wizard.engine import silence_llama_logs
 
     silence_llama_logs()  # before anything loads: llama.cpp must not write on the TUI's screen
-    app = make_app(initial_query=" ".join(args.query), from_shell=args.from_shell)
+    app = make_app(initial_query=" ".join(args.query), from_shell=args.from_shell, shell=args.shell)
     command = app.run()
     # Textual sets a non-zero return code when the app ended on an unhandled error;
     # a script running `cmd=$(nlcli-tui)` must see that, and no command.
     code = app.return_code or 0
     if command and code == 0:
-        print(command)
+        print(app.wizard.for_shell(command))
     sys.exit(code)
 
 

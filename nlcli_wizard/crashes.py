@@ -28,6 +28,7 @@ from pathlib import Path
 
 from nlcli_wizard.catalog import Catalog, ParamSpec, load_catalog
 from nlcli_wizard.errors import InvalidCommandError
+from nlcli_wizard.quoting import argv_as_run
 from nlcli_wizard.validator import parse
 
 TRACEBACK_START = "Traceback (most recent call last):"
@@ -233,7 +234,7 @@ def probe(venvy: str | None = None, workers: int = 4, timeout: float = 60.0) -> 
             home = Path(tmp) / f"home-{number}"
             shutil.copytree(template, home, symlinks=True)
             # "~" is the sandbox HOME here, not this process's.
-            argv = [str(home) + t[1:] if t.startswith("~/") else t for t in parse(command).tokens()[1:]]
+            argv = argv_as_run(parse(command).tokens(), home=str(home))[1:]
             code, output = _run([venvy, *argv], _sandbox_env(home), home, timeout)
             return Probe(command, code, crash_in(output) if code != 0 else None)
 

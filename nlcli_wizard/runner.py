@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nlcli_wizard.crashes import Folder, RunResult, alternatives
 from nlcli_wizard.errors import InvalidCommandError, VenvyMissingError
+from nlcli_wizard.quoting import argv_as_run
 from nlcli_wizard.validator import ParsedCommand, parse
 
 
@@ -33,9 +34,10 @@ def venvy_executable() -> str:
 
 
 def argv_for(command: str) -> list[str]:
-    """The exact argv to execute: re-validated, ``~`` expanded as a shell would."""
+    """The exact argv to execute: re-validated, each bare ``~`` the command shows expanded as the
+    user's shell would expand it (:func:`nlcli_wizard.quoting.argv_as_run`)."""
     parsed = parse(command)
-    return [venvy_executable(), *parsed.tokens(expand_user=True)[1:]]
+    return [venvy_executable(), *argv_as_run(parsed.tokens())[1:]]
 
 
 def needs_terminal(parsed: ParsedCommand) -> bool:
@@ -45,10 +47,13 @@ def needs_terminal(parsed: ParsedCommand) -> bool:
     return not (parsed.values.get("force") or parsed.values.get("dry_run"))
 
 
-def run_streaming(command: str, on_line: Callable[[str], None], timeout: float | None = None) -> int:
-    """Run with output piped to ``on_line``; stdin is closed so a prompt cannot hang."""
+def run_streaming(command: str, on_line: Callable[[str], None], timeout: float | None = None,
+                  columns: int | None = None) -> int:
+    """Run with output piped to ``on_line``; stdin is closed so a prompt cannot hang. ``columns`` is the
+    width the output is shown in: venvy lays its tables out to it."""
     argv = argv_for(command)
-    env = {**os.environ, "COLUMNS": os.environ.get("COLUMNS", "100"), "TERM": "dumb", "NO_COLOR": "1"}
+    width = str(columns) if columns else os.environ.get("COLUMNS", "100")
+    env = {**os.environ, "COLUMNS": width, "TERM": "dumb", "NO_COLOR": "1"}
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, errors="replace", env=env)
@@ -60,11 +65,12 @@ def run_streaming(command: str, on_line: Callable[[str], None], timeout: float |
     return proc.wait(timeout=timeout)
 
 
-def run_checked(command: str, on_line: Callable[[str], None], timeout: float | None = None) -> RunResult:
+def run_checked(command: str, on_line: Callable[[str], None], timeout: float | None = None,
+                columns: int | None = None) -> RunResult:
     """:func:`run_streaming`, with a venvy crash folded into one :class:`~nlcli_wizard.crashes.Crash`
     (its traceback held back from ``on_line``) and the working commands that do the same job."""
     folder = Folder(on_line)
-    code = run_streaming(command, folder, timeout)
+    code = run_streaming(command, folder, timeout, columns)
     crash = folder.crash(code)
     return RunResult(code, crash, alternatives(command) if crash else ())
 

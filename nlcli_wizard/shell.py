@@ -71,13 +71,14 @@ def _fish_quote(text: str) -> str:
 # The TUI reads the terminal on stdin (/dev/tty: a widget's own stdin is not always it) and draws
 # on stderr; only the accepted command comes out on stdout. It measures the terminal it draws on
 # itself (app.main.terminal_size), so a resize while it is open redraws at the new size.
-# --from-shell makes escape leave the line as it was; "--" keeps a line that starts with "-" a
-# request rather than an option.
+# --from-shell makes escape leave the line as it was; --shell quotes the command the way that shell
+# reads it back (nlcli_wizard.quoting); "--" keeps a line that starts with "-" a request rather than
+# an option.
 _BASH = """\
 # nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
     local cmd
-    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell -- "$READLINE_LINE" </dev/tty) || return 0
+    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell --shell bash -- "$READLINE_LINE" </dev/tty) || return 0
     if [[ -n $cmd ]]; then
         READLINE_LINE=$cmd
         READLINE_POINT=${{#cmd}}
@@ -91,7 +92,7 @@ _ZSH = """\
 # nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
     local cmd
-    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell -- "$BUFFER" </dev/tty)
+    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell --shell zsh -- "$BUFFER" </dev/tty)
     if [[ $? -eq 0 && -n $cmd ]]; then
         BUFFER=$cmd
         CURSOR=${{#BUFFER}}
@@ -108,7 +109,7 @@ _FISH = """\
 function __nlcli_wizard_edit_line
     set -l tui {program}
     set -q NLCLI_TUI; and set tui $NLCLI_TUI
-    set -l cmd ($tui --from-shell -- (commandline | string collect) </dev/tty | string collect)
+    set -l cmd ($tui --from-shell --shell fish -- (commandline | string collect) </dev/tty | string collect)
     # A TUI that failed or was quit printed nothing: the line stays as it was.
     if test -n "$cmd"
         commandline -r -- $cmd

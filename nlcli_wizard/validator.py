@@ -19,8 +19,8 @@ venvy does rather than from its declarations: ``scan --path ~`` searches
 
 from __future__ import annotations
 
-import os
 import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +28,16 @@ import click
 
 from nlcli_wizard.catalog import Catalog, CommandSpec, ParamSpec, _unset, _venvy_group, load_catalog
 from nlcli_wizard.errors import InvalidCommandError
+from nlcli_wizard.quoting import join, quote_word
 
 # Anything a shell would treat as a second command, a redirection or an
 # expansion. We never run a shell, but a command that *looks* like it pipes
 # or chains would mislead the user who copies it into one.
 SHELL_METACHARACTERS = (";", "|", "&", "$", "`", ">", "<", "\n", "\r")
+# Characters no value should hold: controls (a tab included), format characters (zero-width, bidi
+# overrides), private use, unassigned, line and paragraph separators. A value with one would run as
+# something other than what the user sees.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 MAX_COMMAND_LENGTH = 1000
 
 
@@ -49,9 +54,9 @@ class ParsedCommand:
         catalog = catalog or load_catalog()
         return catalog.command(self.subcommand) if self.subcommand else None
 
-    def tokens(self, expand_user: bool = False) -> list[str]:
-        """argv, ``venvy`` first. ``expand_user`` expands ``~`` in path values,
-        which a shell would have done and ``subprocess`` without a shell does not."""
+    def tokens(self) -> list[str]:
+        """argv, the program first, every value as it is (``~`` unexpanded: see
+        :func:`nlcli_wizard.quoting.argv_as_run` for what a shell hands the program)."""
         argv = ["venvy"]
         if self.version:
             return argv + ["--version"]
@@ -64,14 +69,14 @@ class ParsedCommand:
         assert spec is not None
         if self.help:
             return argv + ["--help"]
-        arguments = [_render(p, self.values[p.name], expand_user) for p in spec.arguments if p.name in self.values]
+        arguments = [str(self.values[p.name]) for p in spec.arguments if p.name in self.values]
         options = []
         for param in spec.options:
             if param.name not in self.values:
                 continue
             options.append(param.long)
             if param.takes_value:
-                options.append(_render(param, self.values[param.name], expand_user))
+                options.append(str(self.values[param.name]))
         if any(a.startswith("-") and a != "-" for a in arguments):
             # An argument such as '--help' or '-x' would be read as an option: it goes after '--',
             # and the options before it, since after '--' everything is an argument.
@@ -80,7 +85,7 @@ class ParsedCommand:
 
     @property
     def canonical(self) -> str:
-        return " ".join(quote(token) for token in self.tokens())
+        return join(self.tokens())
 
     def used_options(self) -> list[str]:
         """Long names of the options this command sets (the help panel highlights them)."""
@@ -92,20 +97,7 @@ class ParsedCommand:
 
 def quote(token: str) -> str:
     """``shlex.quote``, but a leading ``~/`` stays bare so a shell still expands it."""
-    if token == "~":
-        return token
-    if token.startswith("~/") and len(token) > 2:
-        return "~/" + shlex.quote(token[2:])
-    return shlex.quote(token)
-
-
-def _render(param: ParamSpec, value: Any, expand_user: bool) -> str:
-    text = str(value)
-    # Only what quote() leaves bare for a shell to expand ('~', '~/...') is expanded: '~root/x'
-    # is shown quoted, so it runs literally too.
-    if expand_user and param.kind == "path" and (text == "~" or text.startswith("~/")):
-        text = os.path.expanduser(text)
-    return text
+    return quote_word(token)
 
 
 def split_words(line: str) -> list[str]:
@@ -169,9 +161,11 @@ def _reject_shell_syntax(line: str) -> None:
             raise InvalidCommandError(
                 f"The command contains {shown}, which a shell would treat as more than one venvy invocation.", line
             )
-    bad = next((c for c in line if ord(c) < 32 and c != "\t" or ord(c) == 127), None)
+    bad = next((c for c in line if unicodedata.category(c) in _INVISIBLE_CATEGORIES), None)
     if bad is not None:
-        raise InvalidCommandError(f"The command contains the control character U+{ord(bad):04X}.", line)
+        name = unicodedata.name(bad, "a control character").lower()
+        raise InvalidCommandError(f"The command contains an invisible or control character (U+{ord(bad):04X}, "
+                                  f"{name}); type the value without it.", line)
 
 
 def parse(line: str, catalog: Catalog | None = None) -> ParsedCommand:

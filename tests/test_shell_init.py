@@ -109,7 +109,7 @@ def test_accepted_command_replaces_the_edit_line_unexecuted(shell, tmp_path):
         session.type("show my venvs sorted by size")
         session.press("C-g")
         session.wait_for(lambda: session.prompt_line() == f"touch {ran}", "the command on the edit line")
-        assert (tmp_path / "args").read_text() == "--from-shell\n--\nshow my venvs sorted by size\n"
+        assert (tmp_path / "args").read_text() == f"--from-shell\n--shell\n{shell}\n--\nshow my venvs sorted by size\n"
         time.sleep(0.3)
         assert not ran.exists()  # on the line, not executed
         session.type("_2")  # the cursor is at the end of the new line
@@ -155,13 +155,13 @@ from nlcli_wizard.service import Wizard
 
 args = parse_args()
 engine = ScriptedEngine({{"sorted by size": (" venvy list --sort size", 0.99)}})
-app = make_app(Wizard(lambda: engine, config=Config()), initial_query=" ".join(args.query),
+app = make_app(Wizard(lambda: engine, config=Config(), shell=args.shell), initial_query=" ".join(args.query),
                from_shell=args.from_shell)
 command = app.run()
 with open(sys.argv[0] + ".exit", "w") as done:  # the exit code, for the test to read
     done.write(str(app.return_code or 0))
 if command and not app.return_code:
-    print(command)
+    print(app.wizard.for_shell(command))
 """
 
 

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.errors import InvalidCommandError
+from nlcli_wizard.quoting import argv_as_run
 from nlcli_wizard.validator import SHELL_METACHARACTERS, canonicalize, equivalent, parse, quote, validate
 
 CATALOG = load_catalog()
@@ -121,7 +122,7 @@ def test_canonical_form_keeps_tilde_expandable_and_quotes_spaces():
 
 def test_run_argv_expands_home(monkeypatch):
     monkeypatch.setenv("HOME", "/home/someone")
-    argv = parse("venvy scan --path ~/code").tokens(expand_user=True)
+    argv = argv_as_run(parse("venvy scan --path ~/code").tokens())
     assert argv == ["venvy", "scan", "--path", "/home/someone/code"]
 
 
@@ -189,10 +190,10 @@ def test_tilde_user_is_shown_and_run_alike(monkeypatch):
     monkeypatch.setenv("HOME", "/home/someone")
     other = parse("venvy scan --path ~root/x")
     assert other.canonical == "venvy scan --path '~root/x'"  # quoted: a shell would not expand it...
-    assert other.tokens(expand_user=True)[-1] == "~root/x"  # ...so it is not expanded when run either
+    assert argv_as_run(other.tokens())[-1] == "~root/x"  # ...so it is not expanded when run either
     own = parse("venvy scan --path ~/x")
     assert own.canonical == "venvy scan --path ~/x"
-    assert own.tokens(expand_user=True)[-1] == "/home/someone/x"
+    assert argv_as_run(own.tokens())[-1] == "/home/someone/x"
 
 
 _tricky_words = st.sampled_from(
@@ -244,3 +245,9 @@ def test_property_every_value_is_kept_exactly(name, data):
     for key, value in given_values.items():
         if not (name == "scan" and value in ("~", "~/")):  # written 'scan --home', which venvy runs alike
             assert result.parsed.values.get(key) == value, (line, result.canonical)
+
+
+@pytest.mark.parametrize("char", ["\t", "\u200b", "\u202e", "\x1b", "\u2028", "\x85"])
+def test_a_value_with_an_invisible_or_control_character_is_refused_by_name(char):
+    check = validate(f"venvy remove 'a{char}b'")
+    assert not check.ok and f"U+{ord(char):04X}" in check.reason
