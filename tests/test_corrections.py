@@ -32,12 +32,13 @@ def wizard(nlcli_home) -> Wizard:
     return Wizard(lambda: engine, config=Config())
 
 
-def test_normalize_ignores_case_whitespace_and_punctuation():
-    assert normalize("  Show my VENVS,\tsorted by size?! ") == "show my venvs sorted by size"
-    assert normalize("size,age") == normalize("size age")
+def test_normalize_ignores_case_whitespace_and_closing_punctuation_only():
+    assert normalize("  Show my VENVS  sorted by\tsize?! ") == "show my venvs sorted by size"
+    assert normalize("size,age") != normalize("size age")  # punctuation inside a request is kept
+    assert normalize("~/work-api") != normalize("~/work/api")
+    assert normalize("ｆｕｌｌ") != normalize("full")  # no unicode folding
     assert within_one_edit("sorted by size", "sortd by size")
     assert within_one_edit("sorted by size", "sorted by sizes")
-    assert within_one_edit("sorted by size", "sorted bx size")
     assert not within_one_edit("sorted by size", "sortd by sise")
 
 
@@ -46,21 +47,75 @@ def test_a_flagged_request_gets_the_correction_without_the_model(wizard):
     first = wizard.translate(REQUEST)
     assert first.command == "venvy ls --sort size" and first.source == "model"
     wizard.flag(first, "venvy list --sort size")
-    for same in (REQUEST, "Show my venvs, sorted by SIZE!", "show  my venvs sorted by size."):
+    for same in (REQUEST, "Show my venvs sorted by SIZE!", "show  my venvs sorted by size."):
         again = wizard.translate(same)
         assert (again.command, again.source, again.confidence) == ("venvy list --sort size", "correction", 1.0)
         assert again.to_json()["source"] == "correction" and again.parsed is not None
     assert len(wizard.translator.engine.prompts) == 1  # the model answered once, the correction since
 
 
-def test_one_typo_matches_long_requests_only(wizard):
+def test_a_similar_request_gets_a_notice_never_the_correction(wizard):
     correct(wizard.feedback_path, REQUEST, "venvy list --sort size")
     correct(wizard.feedback_path, "list venvs", "venvy list")
-    assert wizard.translate("show my venvs sortd by size").source == "correction"
-    assert wizard.translate("show my venvs sorted by sizes").source == "correction"
-    assert wizard.translate("show my venvs sortd by sise").source == "model"  # two edits
-    assert wizard.translate("list venv").source == "model"  # short requests match exactly only
+    for near in ("show my venvs sortd by size", "show my venvs sorted by sizes", "Show my venvs, sorted by size"):
+        events = list(wizard.stream(near))
+        assert isinstance(events[0], Notice) and "You corrected a similar request" in events[0].text
+        assert events[-1].source == "model"
+    assert not any(isinstance(e, Notice) for e in wizard.stream("show my venvs sortd by sise"))  # two edits
+    assert wizard.translate("list venv").source == "model"  # short requests: exact only, and no notice
     assert wizard.translate("List venvs!").command == "venvy list"
+
+
+# Each pair: the request a correction was saved for, and one that must NOT get it (found in the second
+# bad-input campaign: matching that ignored punctuation, unicode form and one typo answered these).
+OTHER_REQUESTS = [
+    ("remove the env called api1 without asking", "venvy remove api1 --force", "remove the env called api2 without asking"),
+    ("clean up envs unused for 30 days", "venvy cleanup --days 30", "clean up envs unused for 300 days"),
+    ("now delete old-api", "venvy remove old-api", "not delete old-api"),
+    ("list envs under ~/work-api", "venvy list --path ~/work-api", "list envs under ~/work/api"),
+    ("remove the venv Billing", "venvy remove Billing", "remove the venv billing"),
+    ("info on env ①②③", "venvy info '①②③'", "info on env 123"),
+    ("scan ｆｕｌｌ please", "venvy scan --path 'ｆｕｌｌ'", "scan full please"),
+]
+
+
+@pytest.mark.parametrize(("saved", "command", "other"), OTHER_REQUESTS)
+def test_a_correction_never_answers_another_request(wizard, saved, command, other):
+    correct(wizard.feedback_path, saved, command)
+    assert wizard.translate(saved).command == command  # its own request gets it...
+    answer = wizard.translate(other)
+    assert answer.source == "model" and answer.command != command  # ...another one never
+
+
+def test_a_deleting_correction_still_passes_the_safety_gate(wizard):
+    correct(wizard.feedback_path, "what happens if I remove api1", "venvy remove api1")
+    events = list(wizard.stream("what happens if I remove api1"))
+    assert isinstance(events[0], Notice) and "safety gate" in events[0].text
+    assert events[-1].source == "model"
+    correct(wizard.feedback_path, "remove api1 without asking", "venvy remove api1 --force")
+    assert wizard.translate("remove api1 without asking").command == "venvy remove api1 --force"
+
+
+def test_the_index_carries_the_corrections_to_the_next_process_and_only_new_lines_are_read(tmp_path, monkeypatch):
+    path = tmp_path / "feedback.jsonl"
+    for i in range(50):
+        correct(path, f"request number {i}", "venvy ls")
+    first = Corrections(path)
+    assert len(first.all()) == 50
+    size = path.stat().st_size
+    correct(path, REQUEST, "venvy size")
+    offsets = []
+    real_scan = feedback.scan
+    monkeypatch.setattr(feedback, "scan", lambda p, offset=0: offsets.append(offset) or real_scan(p, offset))
+    second = Corrections(path)  # a new process: the index says where the first one stopped
+    assert second.find(REQUEST).command == "venvy size"
+    assert offsets == [size]
+    assert second.find(REQUEST) is not None and offsets == [size]  # nothing new: nothing read
+    # A file replaced by another (the same size or not) is read again from its start.
+    path.write_text(path.read_text().replace("request number 1\"", "request number X\""))
+    third = Corrections(path)
+    assert third.find("request number X") is not None and third.find("request number 1") is None
+    assert offsets[-1] == 0
 
 
 def test_the_later_correction_wins_and_none_abstains(wizard):
@@ -145,8 +200,8 @@ async def test_tui_labels_a_correction_as_the_users_own(nlcli_home):
         await pilot.pause()
         assert app.command == "venvy size"
         assert "your own correction" in str(meter.render()) and "%" not in str(meter.render())
-        # The same request again (case and punctuation changed) is answered by the correction at once.
-        await pilot.press(*["backspace"] * 40, *"Show my venvs, sorted by SIZE!", "enter")
+        # The same request again (case and closing punctuation changed) is answered by the correction at once.
+        await pilot.press(*["backspace"] * 40, *"Show my venvs sorted by SIZE!", "enter")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert app.command == "venvy size" and app.translation.source == "correction"
