@@ -352,6 +352,9 @@ class NlcliApp(App[str | None]):
 
     def _execute(self, command: str, parsed: ParsedCommand | None) -> None:
         self.output_log.add(f"$ {command}")
+        note = self.wizard.expansion_note(command)
+        if note:
+            self.output_log.add(f"  {note}")
         if parsed is not None and self.wizard.needs_terminal(parsed):
             self._execute_in_terminal(command)
             return
@@ -381,7 +384,7 @@ class NlcliApp(App[str | None]):
     def run_venvy(self, command: str) -> None:
         log = self.output_log
         try:
-            result = self.wizard.run(command, lambda line: self.call_from_thread(log.add, line))
+            result = self.wizard.run(command, lambda line: self.call_from_thread(log.add, line), columns=log.columns)
         except NlcliError as exc:
             self.post_message(self.RunFinished(command, None, str(exc)))
             return
@@ -425,8 +428,8 @@ class NlcliApp(App[str | None]):
         command = self._require_command()
         if command is None:
             return
-        where = clipboard.copy(command, self.copy_to_clipboard)
-        self.notify(f"Copied to the {where}.")
+        copied = clipboard.copy(self.wizard.for_shell(command), self.copy_to_clipboard)
+        self.notify(copied.message, severity="warning" if copied.problem else "information")
         self._record_use("copied", command)
 
     def action_edit(self) -> None:

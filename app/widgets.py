@@ -15,24 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RichLog, Static
 
 from nlcli_wizard.confidence import confidence_word
+from nlcli_wizard.display import visible
 from nlcli_wizard.prompt import ABSTAIN
 from nlcli_wizard.validator import ParsedCommand, Validation
-
-# Textual writes a widget's characters to the terminal as they are, so an ESC in a
-# request, a model answer or venvy's output would be a live escape sequence (colours,
-# cursor moves, a retitled window). Each control character is shown as one visible
-# character instead, its Unicode control picture (ESC -> U+241B), so lengths and
-# cursor positions stay the same.
-_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
-_PICTURES |= {code: "\ufffd" for code in range(0x80, 0xA0)}  # C1 controls have no pictures
-_LAYOUT = {ord("\n"), ord("\t")}
-_PICTURES_KEEPING_LAYOUT = {code: picture for code, picture in _PICTURES.items() if code not in _LAYOUT}
-
-
-def visible(text: str, keep_layout: bool = True) -> str:
-    """``text`` with every control character replaced by a visible one; newlines and
-    tabs stay unless ``keep_layout`` is false (a one-line input shows them too)."""
-    return text.translate(_PICTURES_KEEPING_LAYOUT if keep_layout else _PICTURES)
 
 
 def plain(text: str) -> Text:
@@ -46,11 +31,16 @@ def plain(text: str) -> Text:
 
 
 class PlainInput(Input):
-    """An input whose value never holds a control character (see :func:`visible`),
-    whether typed, pasted, recalled from history or passed on the command line."""
+    """An input that shows every control character as a visible one (see :func:`visible`) and keeps
+    the characters themselves in its value: a tab pasted inside a path stays a tab in the request,
+    where the translation refuses it by name, instead of becoming a picture nobody typed."""
 
-    def validate_value(self, value: str) -> str:
-        return visible(value, keep_layout=False)
+    @property
+    def _value(self) -> Text:
+        # Textual's Input renders its value through this property (its password mode does the same);
+        # a picture is one cell, so the cursor stays where the character is.
+        text = Text(visible(self.value, keep_layout=False), no_wrap=True, overflow="ignore", end="")
+        return self.highlighter(text) if self.highlighter is not None else text
 
 
 class PlainLine(Static):
@@ -85,10 +75,16 @@ class OutputLog(RichLog):
     """venvy's output, line by line, never parsed as markup."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(wrap=True, markup=False, highlight=False, **kwargs)
+        # min_width=1: RichLog renders at 78 columns at least by default and crops what its panel cannot show.
+        super().__init__(wrap=True, markup=False, highlight=False, min_width=1, **kwargs)
 
     def add(self, line: str) -> None:
         self.write(plain(line))
+
+    @property
+    def columns(self) -> int:
+        """The width a program's output fits in here without wrapping (its own tables laid out to it)."""
+        return max(20, self.scrollable_content_region.width - 1)
 
 
 class EditorSlot(Vertical):
@@ -256,6 +252,10 @@ class ValidatedInput(Vertical):
         yield Label(classes="status")
 
     def on_mount(self) -> None:
+        # A second key in the same read as the one that opened the editor (ctrl+e ctrl+e, ctrl+e ctrl+o)
+        # may close it, or end the app, before it mounts: then there is nothing left to set up.
+        if not self.query(PlainInput) or not self.is_attached:
+            return
         self._check(self._value)
         self.field.focus()
         self.field.cursor_position = len(self.field.value)
@@ -265,7 +265,10 @@ class ValidatedInput(Vertical):
         self._check(event.value)
 
     def _check(self, value: str) -> None:
-        status = self.status
+        statuses = self.query(Label)
+        if not statuses:
+            return  # being removed
+        status = statuses.first()
         status.remove_class("ok", "bad")
         if self._allow_abstain and value.strip().upper() == ABSTAIN:
             self.canonical, self.parsed, self.problem = ABSTAIN, None, ""

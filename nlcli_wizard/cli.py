@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from nlcli_wizard.display import json_line, visible
 from nlcli_wizard.errors import NlcliError, UsageError
 
 EXIT_ABSTAINED = 1
@@ -38,36 +41,111 @@ def _engine(args: argparse.Namespace, adapter: str | Path | None = "default"):
     return LlamaEngine(model_path=getattr(args, "model", None), adapter_path=adapter)
 
 
-def _read_text(source: str) -> str:
-    """Text from a file or stdin ('-'); binary input is a usage error, not a crash."""
+# A request is at most 500 characters; a batch line or a request on stdin far longer is no request, and
+# reading it whole (300 MB piped in by mistake) would cost gigabytes before saying so.
+MAX_INPUT_LINE_BYTES = 64 * 1024
+# Past this much of one line the input is no text of requests at all (/dev/zero): reading stops.
+MAX_SKIPPED_LINE_BYTES = 1024 * 1024
+
+
+def _describe(source: str) -> str:
+    return "on stdin" if source == "-" else source
+
+
+def _open_input(source: str):
+    if source == "-":
+        return sys.stdin.buffer
     try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        return Path(source).open("rb")
     except OSError as exc:
         raise UsageError(f"Cannot read {source} ({exc.strerror}).") from None
+
+
+def _read_text(source: str) -> str:
+    """A request from a file or stdin ('-'), read no further than a request can be; binary input is a
+    usage error, not a crash."""
+    handle = _open_input(source)
+    try:
+        raw = handle.read(MAX_INPUT_LINE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {source} ({exc.strerror}).") from None
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+    if len(raw) > MAX_INPUT_LINE_BYTES:
+        raise UsageError(f"The input {_describe(source)} is over {MAX_INPUT_LINE_BYTES // 1024} KiB; a request is "
+                         "at most 500 characters (use --batch for one request a line).")
     if b"\x00" in raw:
-        raise UsageError(f"The input {'on stdin' if source == '-' else source} is binary, not text; pass one request per line.")
+        raise UsageError(f"The input {_describe(source)} is binary, not text; pass one request per line.")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"The input {'on stdin' if source == '-' else source} is not UTF-8 text.") from None
+        raise UsageError(f"The input {_describe(source)} is not UTF-8 text.") from None
+
+
+class BadLine(str):
+    """A batch line that cannot be a request; the string is the sentence saying why."""
 
 
 def batch_lines(text: str) -> list[str]:
-    """The requests of a batch file: one per ``\n``-terminated line (a CRLF file's ``\r`` dropped), blank
+    """The requests of a batch text: one per ``\n``-terminated line (a CRLF file's ``\r`` dropped), blank
     lines skipped. ``str.splitlines`` would also split on ``\r``, ``\x0b``, ``\x1c``-``\x1e``, ``\x85`` and
     U+2028/U+2029 inside a line and answer the pieces as separate requests."""
     lines = (line.removesuffix("\r") for line in text.split("\n"))
     return [line for line in lines if line.strip()]
 
 
-def _print_translation(t, as_json: bool, command_only: bool) -> int:
+def stream_batch(source: str) -> Iterator[str | BadLine]:
+    """The requests of a batch file or stdin, one line at a time (memory stays flat however long the
+    input): each a ``str``, or a :class:`BadLine` for a line that is too long, binary or not UTF-8.
+    Input that starts binary, or a line of over a megabyte, is a usage error."""
+    handle = _open_input(source)
+    try:
+        if b"\x00" in handle.peek(8192)[:8192]:
+            raise UsageError(f"The input {_describe(source)} is binary, not text; pass one request per line.")
+        while True:
+            raw = handle.readline(MAX_INPUT_LINE_BYTES + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_INPUT_LINE_BYTES and not raw.endswith(b"\n"):
+                skipped = len(raw)
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(MAX_INPUT_LINE_BYTES)
+                    skipped += len(raw)
+                    if skipped > MAX_SKIPPED_LINE_BYTES:
+                        raise UsageError(f"The input {_describe(source)} has a line of over "
+                                         f"{MAX_SKIPPED_LINE_BYTES // (1024 * 1024)} MiB; it is no list of requests.")
+                yield BadLine(f"The line is over {MAX_INPUT_LINE_BYTES // 1024} KiB; a request is at most "
+                              "500 characters.")
+                continue
+            line = raw.removesuffix(b"\n").removesuffix(b"\r")
+            if b"\x00" in line:
+                yield BadLine("The line is binary, not text.")
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield BadLine("The line is not UTF-8 text.")
+                continue
+            if text.strip():
+                yield text
+    except OSError as exc:
+        raise UsageError(f"Cannot read {source} ({exc.strerror}).") from None
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+
+
+def _print_translation(t, as_json: bool, command_only: bool, shell: str = "posix") -> int:
     if as_json:
-        print(json.dumps(t.to_json(), ensure_ascii=False))
+        print(json_line(t.to_json()))
     elif command_only:
         if t.command:
-            print(t.command)
+            from nlcli_wizard.quoting import join
+
+            print(join(t.parsed.tokens(), shell) if t.parsed is not None else t.command)
         else:
-            print(f"nlcli-wizard: {t.reason}", file=sys.stderr)
+            print(f"nlcli-wizard: {visible(t.reason)}", file=sys.stderr)
     else:
         from nlcli_wizard.confidence import confidence_word
 
@@ -78,7 +156,7 @@ def _print_translation(t, as_json: bool, command_only: bool) -> int:
             print(t.command)
             print(f"confidence {t.confidence:.0%} ({confidence_word(t.confidence)})")
         else:
-            print(f"No command: {t.reason}")
+            print(f"No command: {visible(t.reason)}")
     return 0 if t.command else EXIT_ABSTAINED
 
 
@@ -97,14 +175,19 @@ def _wizard(args: argparse.Namespace):
 
 
 def _notice(text: str) -> None:
-    print(f"nlcli-wizard: {text}", file=sys.stderr)
+    print(f"nlcli-wizard: {visible(text)}", file=sys.stderr)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
     if args.batch is not None:
         wizard = _wizard(args)
         status = 0
-        for line in batch_lines(_read_text(args.batch)):
+        for line in stream_batch(args.batch):
+            if isinstance(line, BadLine):
+                row = {"query": None, "command": None, "confidence": 0.0, "abstained": True, "reason": str(line),
+                       "latency_s": 0.0, "error": "BadLine"}
+                print(json_line(row), flush=True)
+                continue
             try:
                 row = wizard.translate(line, on_notice=_notice).to_json()
             except NlcliError as exc:
@@ -113,7 +196,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
                        "reason": str(exc), "latency_s": 0.0, "error": type(exc).__name__}
                 if not isinstance(exc, UsageError):
                     status = max(status, exc.exit_code)
-            print(json.dumps(row, ensure_ascii=False), flush=True)
+            print(json_line(row), flush=True)
         return status
     if not args.query:
         raise UsageError("Give a request to translate, e.g. nlcli-wizard translate \"list my venvs\".")
@@ -121,7 +204,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from nlcli_wizard.prompt import normalize_query
 
     normalize_query(query)  # reject empty or huge input before loading the model
-    return _print_translation(_wizard(args).translate(query, on_notice=_notice), args.json, args.command_only)
+    return _print_translation(_wizard(args).translate(query, on_notice=_notice), args.json, args.command_only,
+                              args.shell)
 
 
 def cmd_corrections(args: argparse.Namespace) -> int:
@@ -131,18 +215,18 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     corrections = Corrections(paths.feedback_path())
     if args.forget is not None:
         gone = corrections.forget(args.forget)
-        print(f"Forgot your correction for '{gone.query}' ({gone.command or 'NONE'}).")
+        print(visible(f"Forgot your correction for '{gone.query}' ({gone.command or 'NONE'})."))
         return 0
     standing = corrections.all()
     if args.json:
         for number, c in enumerate(standing, 1):
-            print(json.dumps({"number": number, "query": c.query, "command": c.command, "timestamp": c.timestamp},
-                             ensure_ascii=False))
+            print(json_line({"number": number, "query": c.query, "command": c.command, "timestamp": c.timestamp}))
         return 0
     if not standing:
         print("No corrections yet: flag a wrong answer in nlcli-tui (ctrl+f) to save one.")
     for number, c in enumerate(standing, 1):
-        print(f"{number:>3}  {c.query}\n     -> {c.command or 'NONE (venvy cannot do this)'}")
+        # A request may hold what the shell line held: escape sequences are shown, never sent to the terminal.
+        print(f"{number:>3}  {visible(c.query)}\n     -> {visible(c.command or 'NONE (venvy cannot do this)')}")
     return 0
 
 
@@ -160,7 +244,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"ok": result.ok, "canonical": result.canonical, "reason": result.reason}))
     else:
-        print(result.canonical if result.ok else f"invalid: {result.reason}")
+        print(result.canonical if result.ok else f"invalid: {visible(result.reason)}")
     return 0 if result.ok else 2
 
 
@@ -270,6 +354,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode = t.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print a JSON object")
     mode.add_argument("--command-only", action="store_true", help="print only the command (nothing if abstained)")
+    t.add_argument("--shell", choices=["posix", "bash", "zsh", "fish"], default="posix",
+                   help="with --command-only: quote the command for this shell (default: POSIX, the canonical form)")
     model_options(t)
     t.set_defaults(func=cmd_translate)
 
@@ -312,15 +398,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a shell reports for a program its reader stopped listening to (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except NlcliError as exc:
-        print(f"nlcli-wizard: {exc}", file=sys.stderr)
+        print(f"nlcli-wizard: {visible(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `... | head -3`: the reader is gone. Nothing more to say to it, and Python must not try again at
+        # exit (flushing stdout would raise once more and print a traceback).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def entry() -> None:

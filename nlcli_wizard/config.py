@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 import string
 import unicodedata
 from collections.abc import Mapping
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from nlcli_wizard import paths
+from nlcli_wizard import jsonsafe, paths
 from nlcli_wizard.errors import ConfigError
 
 
@@ -220,13 +222,32 @@ class Config:
         return "\n".join(self.problems)
 
 
+# A settings file is a few hundred bytes; anything far longer is not one.
+MAX_CONFIG_BYTES = 256 * 1024
+
+
+def _read_settings(path: Path) -> str:
+    """The file's text (a byte-order mark allowed); OSError or ValueError saying why it cannot be used.
+    Opened without blocking and checked to be a regular file: a FIFO would hang, /dev/zero fill memory."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("it is not a regular file")
+        raw = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ValueError(f"it is over {MAX_CONFIG_BYTES // 1024} KiB")
+    return raw.decode("utf-8-sig")
+
+
 def load_config(path: Path | None = None) -> Config:
     path = path or paths.config_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonsafe.loads(_read_settings(path))
     except FileNotFoundError:
         return Config()
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except OSError as exc:
+        return Config(problems=[f"Ignored {path} ({exc.strerror or exc}); using default settings."])
+    except (UnicodeDecodeError, ValueError) as exc:
         return Config(problems=[f"Ignored {path} ({exc}); using default settings."])
     if not isinstance(data, dict):
         return Config(problems=[f"Ignored {path} (it is not a JSON object); using default settings."])

@@ -33,6 +33,7 @@ from nlcli_wizard.errors import (
     RequestTooManyTokensError,
 )
 from nlcli_wizard.modelfiles import BASE_MODEL_ID, AdapterInfo, check_adapter, check_model_file, ensure_base_model
+from nlcli_wizard.prompt import build_prompt
 from nlcli_wizard.speculation import Drafter, Shape
 
 # How many of the likeliest tokens a grammar is asked about first, and then how many at a time.
@@ -128,6 +129,14 @@ def default_adapter() -> Path | None:
         return Path(override) if override else None
     shipped = paths.shipped_adapter_path()
     return shipped if shipped.exists() else None
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name's undecodable bytes, kept by Python as surrogates
+        return True
+    return False
 
 
 class _LogProbRecorder:
@@ -262,6 +271,11 @@ class LlamaEngine:
         _return_large_blocks_to_the_os()
         started = time.perf_counter()
         base = Path(model_path) if model_path else ensure_base_model()
+        for where in (base, adapter_path if isinstance(adapter_path, Path) else None):
+            if where is not None and _not_utf8(str(where)):
+                shown = os.fsencode(where).decode("utf-8", "backslashreplace")
+                raise ModelFileError(f"The path {shown} is not valid UTF-8, which llama.cpp needs to open it; set "
+                                     f"{paths.ENV_HOME} to a folder whose name is UTF-8 (or move the file).")
         check_model_file(base)
         adapter = default_adapter() if adapter_path == "default" else (Path(adapter_path) if adapter_path else None)
         self.adapter: AdapterInfo | None = check_adapter(adapter, base) if adapter else None
@@ -295,11 +309,21 @@ class LlamaEngine:
         self._scores = np.empty(self._n_vocab, dtype=np.single)
         self._drafters: dict[tuple[Shape, ...], Drafter] = {}
         self.draft_tokens = draft_tokens
+        self._prompt: list[int] = []  # the last prompt decoded, whose whole cache a retry may reuse
+        self._start_tokens = self._common_start(build_prompt("a"), build_prompt("z"))
         # Decoding steps and answer tokens so far, for the benchmark's tokens-per-step figure.
         self.steps = self.answer_tokens = 0
 
     def tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+
+    def _common_start(self, a: str, b: str) -> list[int]:
+        """The leading tokens two prompts share: the prompt format's fixed start."""
+        first, second = self.tokenize(a), self.tokenize(b)
+        n = 0
+        while n < min(len(first), len(second)) and first[n] == second[n]:
+            n += 1
+        return first[:n]
 
     def _drafter(self, shapes: tuple[Shape, ...]) -> Drafter:
         drafter = self._drafters.get(shapes)
@@ -352,12 +376,25 @@ class LlamaEngine:
         recorder = self._recorder
         gate = _GrammarGate(self._llama_cpp, self.llm._model.vocab, grammar) if grammar else None
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        # The request's start ("Request: ...") and a retry's whole prompt are already cached; the last
-        # prompt token is evaluated again for the scores of the answer's first token.
-        keep, limit = 0, min(len(self._cached), len(tokens) - 1)
+        # A retry's whole prompt is already cached (the last prompt token is evaluated again for the scores of
+        # the answer's first token). A new request reuses only the fixed start every prompt shares: reusing
+        # what it happens to share with the request before ("list my venvs" after "list my envs") would
+        # evaluate it in other batches, whose sums differ in the last bits, and the same request would score
+        # differently depending on what came before it in a batch.
+        limit = min(len(self._cached), len(tokens) - 1)
+        if tokens != self._prompt:
+            limit = min(limit, len(self._start_tokens))
+        keep = 0
         while keep < limit and self._cached[keep] == tokens[keep]:
             keep += 1
+        self._prompt = tokens
         self._forget_after(keep)
+        start = min(len(self._start_tokens), len(tokens) - 1)
+        if keep < start and tokens[:start] == self._start_tokens[:start]:
+            # The fixed start goes into the cache on its own, so every request is evaluated from the same
+            # position in the same batch, the first one of a process included.
+            self._evaluate(tokens[keep:start], 0)
+            keep = start
         pending, answer = tokens[keep:], []
         try:
             while True:

@@ -16,14 +16,21 @@ line, and an append is acknowledged only after ``fsync``: a line the user was
 told is saved is on disk.
 
 Reading is strict (pydantic, as for config.json): a line whose fields have the
-wrong type is skipped and counted by reason, never half-trusted.
+wrong type is skipped and counted by reason, never half-trusted. It streams
+(:func:`scan`, from any byte offset, so a reader that has seen the start reads
+only what was appended since), skips a line longer or more deeply nested than
+a record can be, and refuses a path that is no regular file (a FIFO would hang,
+``/dev/zero`` would fill memory). The file holds people's requests: it is
+created 0600 in a 0700 directory, and tightened to 0600 when found looser.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,11 +38,13 @@ from pathlib import Path
 from pydantic import ConfigDict, ValidationError
 from pydantic.dataclasses import dataclass
 
-from nlcli_wizard import paths
+from nlcli_wizard import jsonsafe, paths
 from nlcli_wizard.errors import FeedbackError
 
 SCHEMA_VERSION = 1
 VERDICTS = ("wrong", "accepted", "executed", "copied")
+# A record is a few hundred bytes (requests are at most 500 characters); a longer line is no record.
+MAX_LINE_BYTES = 64 * 1024
 
 
 # Strict: JSON's types only, so "corrected": 123 or "exit_code": "0" is refused rather than coerced,
@@ -88,12 +97,39 @@ class MalformedRecord(ValueError):
         self.reason = reason
 
 
+def not_a_file(path: Path, mode: int) -> FeedbackError | None:
+    """The error for a feedback path that is no regular file (a FIFO, a device, a directory), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a directory" if stat.S_ISDIR(mode) else "not a regular file")
+    return FeedbackError(f"{path} is {kind}, not a feedback file; move it away and a new one is started.")
+
+
+def private_fd(path: Path, flags: int) -> int:
+    """Open a file of ours, created 0600 and tightened to 0600 when an older version left it looser;
+    a FeedbackError when it is no regular file."""
+    fd = os.open(path, flags | os.O_CREAT | os.O_NONBLOCK, 0o600)
+    try:
+        info = os.fstat(fd)
+        problem = not_a_file(path, info.st_mode)
+        if problem is not None:
+            raise problem
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            os.fchmod(fd, 0o600)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def append(record: FeedbackRecord, path: Path | None = None) -> Path:
     path = path or paths.feedback_path()
     data = record.to_line().encode("utf-8")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        paths.private_dir(path.parent)
+        fd = private_fd(path, os.O_RDWR | os.O_APPEND)
     except OSError as exc:
         raise FeedbackError(
             f"Cannot write feedback to {path} ({exc.strerror}); set NLCLI_HOME to a writable directory."
@@ -123,23 +159,84 @@ def append(record: FeedbackRecord, path: Path | None = None) -> Path:
     return path
 
 
+def parse_line(raw: bytes) -> FeedbackRecord:
+    """One line's record; MalformedRecord (``too_long``, ``malformed_json``, ``bad_<field>``...) when it is none."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise MalformedRecord("too_long")
+    try:
+        data = jsonsafe.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:  # json.JSONDecodeError, too deep, or an integer with too many digits
+        raise MalformedRecord("malformed_json") from None
+    return FeedbackRecord.from_json(data)
+
+
+def open_for_reading(path: Path):
+    """The feedback file as a binary stream, or None when there is none; FeedbackError when it is no
+    regular file. Opened without blocking, so a FIFO put in its place is refused, not waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    try:
+        problem = not_a_file(path, os.fstat(fd).st_mode)
+        if problem is not None:
+            raise problem
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def scan(path: Path, offset: int = 0) -> Iterator[tuple[FeedbackRecord | None, str, int]]:
+    """Each whole line from byte ``offset`` on: (the record or None, why it was skipped, the offset after it).
+
+    A last line without its newline is not read: it is being written, or a fragment a crash left, which the
+    next append puts on a line of its own. Memory stays flat however long the file is."""
+    handle = open_for_reading(path)
+    if handle is None:
+        return
+    with handle:
+        handle.seek(offset)
+        position = offset
+        while True:
+            # "\n" only: U+2028, NEL and the like stay inside a query (JSON leaves them unescaped).
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            if not raw.endswith(b"\n"):
+                if len(raw) <= MAX_LINE_BYTES:
+                    return  # a last line still without its newline
+                while raw and not raw.endswith(b"\n"):  # an overlong line: skipped, never held whole
+                    raw = handle.readline(MAX_LINE_BYTES)
+                position = handle.tell()
+                yield None, "too_long", position
+                continue
+            position += len(raw)
+            if not raw.strip():
+                continue
+            try:
+                yield parse_line(raw.rstrip(b"\n")), "", position
+            except MalformedRecord as exc:
+                yield None, exc.reason, position
+
+
 def read(path: Path) -> tuple[list[FeedbackRecord], Counter[str]]:
-    """All valid records, and the lines skipped counted by reason (``malformed_json``, ``bad_corrected``...)."""
+    """All valid records, and the lines skipped counted by reason (``malformed_json``, ``bad_corrected``...);
+    a last line without its newline counts as ``malformed_json``."""
     records: list[FeedbackRecord] = []
     skipped: Counter[str] = Counter()
+    end = 0
+    for record, reason, after in scan(path):
+        end = after
+        if record is None:
+            skipped[reason] += 1
+        else:
+            records.append(record)
     try:
-        # "\n" only: splitlines() also breaks on U+2028, NEL and the like, which JSON leaves unescaped
-        # inside a query, and would cut such a record in two.
-        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
-    except FileNotFoundError:
-        return [], skipped
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            records.append(FeedbackRecord.from_json(json.loads(line)))
-        except MalformedRecord as exc:
-            skipped[exc.reason] += 1
-        except ValueError:  # json.JSONDecodeError, or an integer with too many digits
-            skipped["malformed_json"] += 1
+        size = path.stat().st_size
+    except OSError:
+        size = end
+    if size > end:
+        skipped["malformed_json"] += 1
     return records, skipped

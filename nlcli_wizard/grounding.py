@@ -44,7 +44,10 @@ _NUMBER_WORDS = frozenset({*_ONES, *_TENS, *_ARTICLES, "hundred", "thousand", "c
 _UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7, "fortnight": 14,
           "fortnights": 14, "mo": 30, "mos": 30, "month": 30, "months": 30, "y": 365, "yr": 365, "yrs": 365,
           "year": 365, "years": 365}
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+# A number with its sign ("-1" is minus one, never 1; "web-2024" has no minus) and any exponent ("1e3" is
+# no count of anything here, never 1), or a word.
+_TOKEN = re.compile(r"(?:(?<![\w.])-)?\d+(?:\.\d+)?|[^\W\d_]+")
+_SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
 # A value is a whole span: what stands before and after it in the request.
 _SPAN_EDGE_BEFORE = " \t\"'`(=,;[<"
 _SPAN_EDGE_AFTER = " \t\"'`)]>"
@@ -89,12 +92,12 @@ def _words_value(words: list[str]) -> float | None:
 
 def numbers_in(query: str) -> list[tuple[float, int | None]]:
     """Every number the request states, with the days per unit of a time unit after it ("2 weeks": (2, 7))."""
-    tokens = [m.group(0).lower() for m in _TOKEN.finditer(query)]
+    tokens = [m.group(0).lower() for m in _TOKEN.finditer(_SCIENTIFIC.sub(" ", query))]
     found: list[tuple[float, int | None]] = []
     i = 0
     while i < len(tokens):
         word = tokens[i]
-        if word[0].isdigit():
+        if word[0].isdigit() or word[0] == "-":
             value: float | None = float(word)
             j = i + 1
         elif word in _NUMBER_WORDS:
@@ -107,8 +110,8 @@ def numbers_in(query: str) -> list[tuple[float, int | None]]:
             if set(run) <= _ARTICLES and _unit_at(tokens, j)[0] is None and run[-1] != "single":
                 value = None  # a bare "a" is an article, not the number one; "the single largest" is one
         else:
-            if word in _UNITS and len(word) > 2:
-                found.append((1.0, _UNITS[word]))  # "this month", "the past year"
+            if word in _UNITS and len(word) > 2 and not word.endswith("s"):
+                found.append((1.0, _UNITS[word]))  # "this month", "the past year"; "days" alone is no number
             i += 1
             continue
         per_unit, after = _unit_at(tokens, j)
@@ -182,6 +185,7 @@ _PLACE_BEFORE = re.compile(r"(?<!\w)(?:in|under|at|inside|within|from|below|bene
                            r"(?:(?:folder|directory|dir|path)\s+)?(?:called\s+|named\s+)?$", re.IGNORECASE)
 _PATH_START = re.compile(r"^(?:[/\\~.]|[A-Za-z]:[/\\])")
 _PATH_TAIL = re.compile(r"^ ([^\s\"'`/\\][^\s\"'`]*[/\\][^\s\"'`]*)")
+_TITLE_TAIL = re.compile(r"^ ([A-Z][^\W_]*(?:[-.][^\W_]+)*)(?=[\s,;:!?]|\.(?:\s|$)|$)")
 _PATH_HEAD = re.compile(r"([^\s\"'`]*[/\\][^\s\"'`]*) $")
 
 
@@ -197,6 +201,12 @@ def _whole_path(query: str, start: int, end: int) -> str | None:
         tail = None
     if tail and _PATH_START.match(value) and not _PATH_START.match(tail.group(1)):
         return value + " " + tail.group(1).rstrip(_PUNCTUATION)
+    # A capitalised last folder followed by a capitalised word ("~/Library/Application Support", "C:\\Program
+    # Files"): folder names that hold a space, not a path and a word of the sentence.
+    title = _TITLE_TAIL.match(query[end:])
+    last = re.split(r"[/\\]", value.rstrip("/\\"))[-1]
+    if title and _PATH_START.match(value) and last[:1].isupper():
+        return value + " " + title.group(1)
     head = _PATH_HEAD.search(query[:start])
     if head and head.group(1).casefold() in NOT_PATHS:
         head = None

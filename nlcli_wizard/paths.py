@@ -24,6 +24,16 @@ def home() -> Path:
     return Path(override).expanduser() if override else user_data_path("nlcli-wizard", appauthor=False)
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` and, when it lies inside it, the data directory above it, as 0700: what is kept there
+    (requests, corrections, history) is the user's own."""
+    top = home()
+    if path != top and top in path.parents:
+        top.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 def base_model_path() -> Path:
     return home() / "models" / "gemma-3-270m-q4_k_m.gguf"
 

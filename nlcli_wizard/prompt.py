@@ -33,19 +33,29 @@ FEW_SHOT = (
 )
 
 
-def normalize_query(query: str) -> str:
-    """One line of printable text, or a usage error.
+# Characters that end a line somewhere (a terminal, Python's splitlines, JSON-unaware readers).
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
-    NFKC folds look-alike unicode (full-width letters, ligatures); control
-    characters and newlines become spaces so a request cannot break out of
-    its line in the prompt and pose as the answer.
+
+def _has_text(text: str) -> bool:
+    """Anything but whitespace, controls and invisible characters?"""
+    return any(unicodedata.category(c)[0] in "LNPSM" for c in text)
+
+
+def normalize_query(query: str) -> str:
+    """One line of text, or a usage error.
+
+    Line breaks become spaces, so a request cannot break out of its line in the
+    prompt and pose as the answer, and runs of spaces become one. Nothing else
+    changes: values are copied from this text, so full-width letters, ligatures,
+    tabs, no-break spaces and invisible characters stay as typed (a value that
+    holds a control or invisible character is refused by name when the answer is
+    validated, never silently folded or cut).
     """
     if not isinstance(query, str):
         raise EmptyQueryError()
-    text = unicodedata.normalize("NFKC", query)
-    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
+    text = re.sub(" {2,}", " ", _LINE_BREAKS.sub(" ", query)).strip()
+    if not _has_text(text):
         raise EmptyQueryError()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooLongError(len(text), MAX_QUERY_CHARS)
@@ -61,7 +71,7 @@ def refine(request: str, refinement: str) -> str:
         follow_up = normalize_query(refinement).lstrip(" ,;")
     except EmptyQueryError:
         follow_up = ""
-    if not follow_up:
+    if not _has_text(follow_up.replace(",", "").replace(";", "")):
         raise EmptyRefinementError()
     # A request that already ends in punctuation ("list my venvs.") would read "venvs., only ...".
     base = normalize_query(request).rstrip(" ,;.")

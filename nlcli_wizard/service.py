@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from nlcli_wizard import feedback, paths, prompt, runner
+from nlcli_wizard import feedback, paths, prompt, runner, safety
 from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.config import Config, load_config
 from nlcli_wizard.corrections import Corrections, Notice
@@ -23,8 +23,9 @@ from nlcli_wizard.engine import Engine
 from nlcli_wizard.errors import FeedbackError
 from nlcli_wizard.feedback import FeedbackRecord
 from nlcli_wizard.prompt import normalize_query
+from nlcli_wizard.quoting import check_shell, detect_shell, expands_home, join
 from nlcli_wizard.translator import Event, Translation, Translator
-from nlcli_wizard.validator import ParsedCommand, Validation, validate
+from nlcli_wizard.validator import ParsedCommand, Validation, parse, validate
 
 HISTORY_LIMIT = 500
 
@@ -41,8 +42,11 @@ class Wizard:
         engine_factory: Callable[[], Engine] = _default_engine,
         config: Config | None = None,
         feedback_path: Path | None = None,
+        shell: str | None = None,
     ) -> None:
         self._engine_factory = engine_factory
+        # The shell that reads the commands we hand out (the edit line, the clipboard).
+        self.shell = check_shell(shell) if shell else detect_shell()
         self.config = config or load_config()
         self.feedback_path = feedback_path or paths.feedback_path()
         self.catalog = load_catalog()
@@ -73,7 +77,7 @@ class Wizard:
         model (``source="correction"``); one that no longer validates is
         skipped with a :class:`Notice`."""
         normalize_query(query)  # an empty or over-long request is refused before any lookup
-        own = self.corrections.answer(query, self.model_id)
+        own = self.corrections.answer(query, self.model_id, gate=self._gate)
         if isinstance(own, Translation):
             yield own
             return
@@ -83,6 +87,12 @@ class Wizard:
         assert self.translator is not None
         with self._generation:
             yield from self.translator.stream(query)
+
+    def _gate(self, query: str, parsed: ParsedCommand) -> str | None:
+        """The safety gate's reason for holding back a deleting correction, or None: the user's own
+        answer for a request deletes only when the request plainly asks for it, as a model answer does."""
+        verdict = safety.check(normalize_query(query), parsed, 1.0, catalog=self.catalog)
+        return None if verdict.allowed else verdict.reason
 
     def translate(self, query: str, on_notice: Callable[[str], None] | None = None) -> Translation:
         """:meth:`stream`, collected: the CLI's one way in, so it answers as the TUI does."""
@@ -107,6 +117,19 @@ class Wizard:
     def validate(self, line: str) -> Validation:
         return validate(line)
 
+    def for_shell(self, command: str) -> str:
+        """``command`` quoted for :attr:`shell`, which reads it back as the argv ``command`` shows
+        (:mod:`nlcli_wizard.quoting`): what ctrl+o puts on the edit line and ctrl+y copies."""
+        return join(parse(command).tokens(), self.shell)
+
+    def expansion_note(self, command: str) -> str:
+        """What running ``command`` without a shell does that its text leaves to one: a bare ``~`` is
+        expanded to the home directory, as the shell would ("" when nothing is)."""
+        tokens = parse(command).tokens()
+        if not any(expands_home(token) for token in tokens):
+            return ""
+        return f"~ is {os.path.expanduser('~')} (expanded as your shell would)"
+
     def needs_terminal(self, parsed: ParsedCommand) -> bool:
         return runner.needs_terminal(parsed)
 
@@ -117,9 +140,10 @@ class Wizard:
     def dry_run_variant(self, command: str) -> str | None:
         return runner.dry_run_variant(command)
 
-    def run(self, command: str, on_line: Callable[[str], None]) -> RunResult:
-        """Run with output to ``on_line``; a venvy crash comes back folded, with working alternatives."""
-        return runner.run_checked(command, on_line)
+    def run(self, command: str, on_line: Callable[[str], None], columns: int | None = None) -> RunResult:
+        """Run with output to ``on_line`` (laid out for ``columns``); a venvy crash comes back folded, with
+        working alternatives."""
+        return runner.run_checked(command, on_line, columns=columns)
 
     def run_in_terminal(self, command: str) -> int:
         return runner.run_in_terminal(command)
@@ -160,26 +184,38 @@ class Wizard:
 
     # -- query history -----------------------------------------------------
     def history(self) -> list[str]:
+        path = paths.home() / "history.txt"
         try:
-            lines = (paths.home() / "history.txt").read_text(encoding="utf-8").splitlines()
-        except OSError:
+            handle = feedback.open_for_reading(path)
+        except (OSError, FeedbackError):
+            return []  # a FIFO or a directory where the history should be: no history, not a hang
+        if handle is None:
             return []
-        return lines[-HISTORY_LIMIT:]
+        with handle:
+            # The last HISTORY_LIMIT lines of at most the file's last megabyte: a huge file costs nothing.
+            size = os.fstat(handle.fileno()).st_size
+            handle.seek(max(0, size - 1_000_000))
+            lines = handle.read().decode("utf-8", errors="replace").split("\n")
+        return [line for line in lines if line.strip()][-HISTORY_LIMIT:]
 
     def remember(self, query: str) -> None:
         """Keep a request the translator would accept; a rejected one (empty, too long) is not kept,
-        so up-arrow never brings back 20 kB of pasted text."""
+        so up-arrow never brings back 20 kB of pasted text. The file is private (0600): requests are."""
         from nlcli_wizard.errors import UsageError
-        from nlcli_wizard.prompt import normalize_query
 
         try:
             normalize_query(query)
         except UsageError:
             return
-        one_line = " ".join(query.split())
+        one_line = " ".join(query.split()) + "\n"
         try:
-            paths.home().mkdir(parents=True, exist_ok=True)
-            with (paths.home() / "history.txt").open("a", encoding="utf-8") as handle:
-                handle.write(one_line + "\n")
+            paths.private_dir(paths.home())
+            fd = feedback.private_fd(paths.home() / "history.txt", os.O_WRONLY | os.O_APPEND)
+        except (OSError, FeedbackError):
+            return  # history is a convenience; losing it must not interrupt the user
+        try:
+            os.write(fd, one_line.encode("utf-8"))
         except OSError:
-            pass  # history is a convenience; losing it must not interrupt the user
+            pass
+        finally:
+            os.close(fd)

@@ -58,6 +58,34 @@ def engine(shared_home):
     return LlamaEngine(model_path=shared_home / "models" / "gemma-3-270m-q4_k_m.gguf")
 
 
+class FakeClipboard:
+    """A clipboard program stand-in: ``xclip`` on PATH that keeps each copy in a file, or fails as a
+    real one does with a stale DISPLAY (a message on stderr, exit 1)."""
+
+    def __init__(self, tmp_path: Path, monkeypatch, fail: bool = False) -> None:
+        self.store = tmp_path / "clipboard"
+        bin_dir = tmp_path / "clipboard-bin"
+        bin_dir.mkdir()
+        script = bin_dir / "xclip"
+        body = ('echo "Error: Can\'t open display: :99" >&2\nexit 1\n' if fail
+                else f'cat >> {self.store}\nprintf "\\n" >> {self.store}\n')
+        script.write_text("#!/bin/sh\n" + body)
+        script.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        monkeypatch.setenv("DISPLAY", ":99")
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        monkeypatch.delenv("SSH_CONNECTION", raising=False)
+        monkeypatch.delenv("SSH_TTY", raising=False)
+
+    def texts(self) -> list[str]:
+        return self.store.read_text().splitlines() if self.store.exists() else []
+
+
+@pytest.fixture
+def clipboard(tmp_path, monkeypatch) -> FakeClipboard:
+    return FakeClipboard(tmp_path, monkeypatch)
+
+
 def run_cli(*args: str, stdin: bytes | None = None, env: dict | None = None, timeout: float = 300):
     import subprocess
 

@@ -187,3 +187,14 @@ def test_an_ordinary_word_is_no_search_path(query, command):
     # Under the grounded grammar the option is left out where no word of the request names a folder.
     rules = [line for line in grounded_grammar(query).splitlines() if '" --path"' in line]
     assert not any('"torch"' in line or '"friday"' in line for line in rules)
+
+
+@pytest.mark.parametrize(("query", "command"), [
+    ("list the envs under ~/Library/Application Support", "venvy list --path ~/Library/Application"),
+    ("scan C:\\Program Files for venvs", "venvy scan --path C:\\Program"),
+    ("clean envs idle -1 days", "venvy clean --unused-days 1"),
+    ("cleanup envs older than 1e3 days", "venvy cleanup --days 1"),
+    ("cleanup envs older than 1e3 days", "venvy cleanup --days 3"),
+])
+def test_a_cut_path_or_a_misread_number_is_not_the_requests_value(query, command):
+    assert not ground(query, parse(command)).ok

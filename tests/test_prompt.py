@@ -24,8 +24,12 @@ def test_huge_query_is_refused_with_its_length():
     assert "100000" in str(err.value)
 
 
-def test_unicode_is_folded_and_kept():
-    assert normalize_query("ｌｉｓｔ my venvs") == "list my venvs"  # full-width letters
+def test_unicode_is_kept_as_typed():
+    """Values are copied from this text: nothing is folded (ｆｕｌｌ is not full, ①②③ not 123) or cut
+    (a tab, a no-break space or a zero-width space inside a value stays in it)."""
+    for typed in ("remove ｆｕｌｌ-env", "info ①②③", "scan ~/ﬁles", "list ~/My\u00a0Files", "remove a\u200bb",
+                  "remove a\tb", "remove \u202eabc"):
+        assert normalize_query(typed) == typed
     assert normalize_query("liste mes environnements, trié par taille") == "liste mes environnements, trié par taille"
     assert normalize_query("venvs 🐍  please") == "venvs 🐍 please"
 

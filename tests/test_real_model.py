@@ -170,6 +170,25 @@ def test_guessed_tokens_take_fewer_steps_and_leave_the_answers_as_they_were(engi
     assert guessed_steps < 0.7 * plain_steps
 
 
+def test_a_request_scores_the_same_whatever_came_before_it(engine):
+    """The same request, first in a process or after requests sharing its start, gets the very same tokens
+    and log-probabilities: a batch's scores never depend on its order (6 of 912 differed when a request
+    reused the cache of the one before it)."""
+    from nlcli_wizard.speculation import answer_shapes
+
+    shapes = answer_shapes(load_catalog())
+    engine._cached.clear()  # as a fresh process: nothing cached
+    engine._llama_cpp.llama_memory_clear(engine._memory, True)
+
+    def decode(query: str) -> list[tuple[str, float]]:
+        return [(s.text, s.logprob) for s in engine.generate(build_prompt(query), shapes=shapes)]
+
+    first = decode("list my venvs sorted by size")
+    for before in ("list my venvs", "list my venvs sorted by age", "remove old-api"):
+        decode(before)
+        assert decode("list my venvs sorted by size") == first
+
+
 def test_a_required_value_is_decoded_by_the_real_model(engine):
     from nlcli_wizard.coverage import leftovers, required_grammar
 

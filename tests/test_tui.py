@@ -12,6 +12,7 @@ from nlcli_wizard.config import Config
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.errors import ModelFileError
 from nlcli_wizard.service import Wizard
+from tests.conftest import FakeClipboard
 from tests.tui_support import ask, scripted
 
 SIZE = (110, 34)
@@ -140,11 +141,7 @@ async def test_flag_refuses_an_invalid_correction_and_escape_saves_nothing(nlcli
     assert feedback_rows(nlcli_home) == []
 
 
-async def test_edit_is_validated_live_and_replaces_the_command(nlcli_home, monkeypatch):
-    copied = []
-    monkeypatch.setattr("app.clipboard.pyperclip.copy", copied.append)
-    monkeypatch.delenv("SSH_CONNECTION", raising=False)
-    monkeypatch.delenv("SSH_TTY", raising=False)
+async def test_edit_is_validated_live_and_replaces_the_command(nlcli_home, clipboard):
     app = make_app(scripted({"clean": (" venvy cleanup", 0.95)}))
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "clean old stuff")
@@ -159,7 +156,7 @@ async def test_edit_is_validated_live_and_replaces_the_command(nlcli_home, monke
         assert text_of(app, "#command") == "venvy cleanup --days 14 --dry-run"
         await pilot.press("ctrl+y")
         await pilot.pause()
-    assert copied == ["venvy cleanup --days 14 --dry-run"]
+    assert clipboard.texts() == ["venvy cleanup --days 14 --dry-run"]
     row = feedback_rows(nlcli_home)[-1]
     assert row["verdict"] == "copied" and row["predicted"] == "venvy cleanup"
     assert row["corrected"] == "venvy cleanup --days 14 --dry-run"
@@ -179,11 +176,10 @@ async def test_copy_over_ssh_uses_the_terminal_clipboard(nlcli_home, monkeypatch
     assert sent == ["venvy stats"]
 
 
-async def test_unwritable_feedback_file_is_a_notice_not_a_crash(tmp_path, monkeypatch):
+async def test_unwritable_feedback_file_is_a_notice_not_a_crash(tmp_path, clipboard):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     engine = ScriptedEngine({"stats": (" venvy stats", 0.99)})
-    monkeypatch.setattr("app.clipboard.pyperclip.copy", lambda text: None)
     app = make_app(Wizard(lambda: engine, config=Config(), feedback_path=blocker / "feedback.jsonl"))
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "stats please")
@@ -192,6 +188,36 @@ async def test_unwritable_feedback_file_is_a_notice_not_a_crash(tmp_path, monkey
         assert any("Cannot write feedback" in n.message for n in app._notifications)
         await ask(pilot, "stats again")  # still working
         assert app.command == "venvy stats"
+
+
+async def test_a_failing_clipboard_program_is_reported_and_the_terminal_clipboard_used(tmp_path, monkeypatch):
+    """A stale DISPLAY: xclip fails. The notice says so (never "Copied to the system clipboard"), the text goes
+    by OSC 52, and xclip's own message never reaches the terminal the app draws on."""
+    FakeClipboard(tmp_path, monkeypatch, fail=True)
+    app = make_app(scripted({"stats": (" venvy stats", 0.99)}))
+    sent = []
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app, "copy_to_clipboard", sent.append)
+        await ask(pilot, "stats please")
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+    assert sent == ["venvy stats"]
+    assert any("system clipboard failed (xclip: Error: Can't open display: :99" in m and "OSC 52" in m
+               for m in messages), messages
+    assert not any(m.startswith("Copied to the system") for m in messages)
+
+
+async def test_copy_quotes_for_the_users_shell(nlcli_home, clipboard):
+    """fish reads \\ inside single quotes: the copied line is quoted for it, so fish hands venvy the value shown."""
+    engine = ScriptedEngine({"": (" venvy list --path 'C:\\envs\\'", 0.99)})
+    app = make_app(Wizard(lambda: engine, config=Config(), shell="fish"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "envs under C:\\envs\\")
+        assert app.command == "venvy list --path 'C:\\envs\\'"
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+    assert clipboard.texts() == ["venvy list --path 'C:\\\\envs\\\\'"]
 
 
 async def test_history_recalls_earlier_queries():
@@ -250,9 +276,7 @@ async def test_ctrl_o_quits_returning_the_command():
     assert app.return_value == "venvy current"
 
 
-async def test_keys_can_be_remapped_from_the_config(nlcli_home, monkeypatch):
-    copied = []
-    monkeypatch.setattr("app.clipboard.pyperclip.copy", copied.append)
+async def test_keys_can_be_remapped_from_the_config(nlcli_home, clipboard):
     engine = ScriptedEngine({"": (" venvy current", 0.99)})
     app = make_app(Wizard(lambda: engine, config=Config(keys={"copy": "f5"})))
     async with app.run_test(size=SIZE) as pilot:
@@ -263,7 +287,7 @@ async def test_keys_can_be_remapped_from_the_config(nlcli_home, monkeypatch):
         assert palette["Copy"] == "Copy (f5)" and palette["Run"] == "Run (ctrl+r)"
         await pilot.press("f5")
         await pilot.pause()
-    assert copied == ["venvy current"]
+    assert clipboard.texts() == ["venvy current"]
 
 
 @pytest.mark.model
@@ -274,3 +298,46 @@ async def test_the_real_model_in_the_app(model_home, engine):
         await ask(pilot, "show my venvs sorted by size")
         assert app.command == "venvy ls --sort size"
         assert app.query_one(ConfidenceMeter).value > 0.5
+
+
+@pytest.mark.parametrize("second", ["edit", "print_and_quit", "cancel", "refine"])
+async def test_a_fast_key_after_ctrl_e_never_crashes_the_app(second):
+    """The second key arrives before the editor has mounted (a real terminal delivers both in one read,
+    so both actions run in one tick): the app stays up, and ctrl+o still returns the command."""
+    app = make_app(scripted({"": (" venvy current", 0.99)}))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "where am i")
+        app.action_edit()
+        getattr(app, f"action_{second}")()
+        await pilot.pause()
+        await pilot.pause()
+        if second != "print_and_quit":
+            assert app.is_running
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+    assert app.return_code in (0, None)
+    assert app.return_value == "venvy current"
+
+
+async def test_the_output_panel_wraps_long_lines_and_venvy_lays_out_to_its_width(nlcli_home, monkeypatch):
+    """A line wider than the panel is wrapped, never cut at the panel's edge; venvy is told the panel's width."""
+    seen = {}
+
+    def run(command, on_line, columns=None):
+        seen["columns"] = columns
+        on_line("x" * 150 + "END")
+        from nlcli_wizard.crashes import RunResult
+
+        return RunResult(0)
+
+    app = make_app(scripted({"": (" venvy stats", 0.99)}))
+    monkeypatch.setattr(app.wizard, "run", run)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await ask(pilot, "stats")
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        log = app.query_one("#output")
+        assert seen["columns"] == log.columns < 70
+        shown = "".join(strip.text for strip in app.screen._compositor.render_strips())
+    assert "END" in shown and shown.count("x") >= 150

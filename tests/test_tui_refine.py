@@ -34,7 +34,6 @@ def command_text(app) -> str:
 
 
 async def test_refine_translates_the_combined_request_and_its_answer_replaces_the_old(nlcli_home, monkeypatch):
-    monkeypatch.setattr("app.clipboard.pyperclip.copy", lambda text: None)
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
     monkeypatch.delenv("SSH_TTY", raising=False)
     engine = ScriptedEngine({"venvs, as json": (" venvy ls --format json", 0.99),
