@@ -72,8 +72,8 @@ def _driver_class() -> type | None:
 
 
 def make_app(wizard: Wizard | None = None, initial_query: str = "", from_shell: bool = False,
-             shell: str | None = None) -> NlcliApp:
-    return NlcliApp(wizard or Wizard(shell=shell), initial_query=initial_query, from_shell=from_shell,
+             shell: str | None = None, tool: str | None = None) -> NlcliApp:
+    return NlcliApp(wizard or Wizard(shell=shell, tool=tool), initial_query=initial_query, from_shell=from_shell,
                     driver_class=_driver_class())
 
 
@@ -84,6 +84,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--from-shell", action="store_true",
                         help="started by the shell's key binding: escape with nothing to cancel quits "
                              "without a command, leaving the edit line as it was")
+    parser.add_argument("--tool", help="the tool plugin to start with (default: $NLCLI_TOOL, config.json's \"tool\", "
+                                      "else the default tool); ctrl+p switches")
     parser.add_argument("--shell", choices=SHELLS,
                         help="quote the printed command for this shell (default: $SHELL's, else POSIX)")
     return parser.parse_args(argv)
@@ -94,7 +96,14 @@ def entry() -> None:
     from nlcli_wizard.engine import silence_llama_logs
 
     silence_llama_logs()  # before anything loads: llama.cpp must not write on the TUI's screen
-    app = make_app(initial_query=" ".join(args.query), from_shell=args.from_shell, shell=args.shell)
+    from nlcli_wizard.errors import NlcliError
+
+    try:
+        app = make_app(initial_query=" ".join(args.query), from_shell=args.from_shell, shell=args.shell,
+                       tool=args.tool)
+    except NlcliError as exc:  # an unknown tool, or its program not installed: one sentence, no screen
+        print(f"nlcli-tui: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
     command = app.run()
     # Textual sets a non-zero return code when the app ended on an unhandled error;
     # a script running `cmd=$(nlcli-tui)` must see that, and no command.

@@ -36,7 +36,7 @@ from app.widgets import (
 )
 from nlcli_wizard.config import KEY_BINDINGS, keys_in_force
 from nlcli_wizard.corrections import Notice
-from nlcli_wizard.crashes import Crash, alternatives, known_crash
+from nlcli_wizard.crashes import Crash
 from nlcli_wizard.errors import NlcliError
 from nlcli_wizard.prompt import ABSTAIN
 from nlcli_wizard.service import Wizard
@@ -50,7 +50,7 @@ _COMMAND_ACTIONS = {"run", "copy", "edit", "flag", "refine", "print_and_quit"}
 class NlcliApp(App[str | None]):
     CSS_PATH = "app.tcss"
     TITLE = "nlcli-wizard"
-    SUB_TITLE = "venvy in plain words"
+    SUB_TITLE = "your command line in plain words"
     # Below 20 rows or 60 columns the dialogs drop their padding, buttons and input frame, so they fit.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
@@ -90,7 +90,7 @@ class NlcliApp(App[str | None]):
         command: str
         exit_code: int | None
         error: str = ""
-        crash: Crash | None = None  # venvy's own traceback, folded
+        crash: Crash | None = None  # the tool's own traceback, folded
         alternatives: tuple[str, ...] = ()  # working commands that do the crashed one's job
 
     def __init__(self, wizard: Wizard, initial_query: str = "", from_shell: bool = False, **kwargs) -> None:
@@ -106,9 +106,37 @@ class NlcliApp(App[str | None]):
         self._streamed = ""
         self._pending: str | None = None
         self._load_error = ""
-        self._traceback: tuple[str, ...] = ()  # the last venvy crash, folded out of the log
+        self._traceback: tuple[str, ...] = ()  # the last crash of the tool, folded out of the log
         # Binding id -> the keys that trigger it once the user's remaps apply; hints and the palette name the first.
         self.keys = keys_in_force(self.wizard.config.keys)
+
+    def _placeholder(self) -> str:
+        return f"Describe what you want {self.wizard.program} to do, then press enter"
+
+    def switch_tool(self, name: str) -> None:
+        """Translate into another tool's commands from now on (the palette's "Use tool: ..."): its history,
+        help and corrections; its adapter loads in the background."""
+        if self.busy:
+            self.notify(f"Wait for the translation to finish (or press {self.key('cancel')}).", severity="warning")
+            return
+        try:
+            self.wizard.switch(name)
+        except NlcliError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.translation, self.command, self._parsed = None, None, None
+        self._close_editor()
+        self.command_view.show("")
+        self.reason_line.show("")
+        self.meter.value = None
+        self.sub_title = f"{self.wizard.program} in plain words"
+        self.query_input.placeholder = self._placeholder()
+        self.query_input.replace_history(self.wizard.history())
+        self._show_help(None)
+        self._load_error = ""
+        self.status_line.show(f"Loading the {self.wizard.program} adapter…")
+        self.load_model()
+        self.notify(f"Now translating into {self.wizard.program} commands.")
 
     def key(self, binding_id: str) -> str:
         """The key in force for a binding, as the hints show it."""
@@ -157,8 +185,7 @@ class NlcliApp(App[str | None]):
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
-        yield QueryInput(self.wizard.history(), placeholder="Describe what you want venvy to do, then press enter",
-                         id="query")
+        yield QueryInput(self.wizard.history(), placeholder=self._placeholder(), id="query")
         yield StatusLine("Loading the model…", id="status")
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -172,6 +199,7 @@ class NlcliApp(App[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.sub_title = f"{self.wizard.program} in plain words"
         if self.wizard.config.keys:
             self.set_keymap(self.wizard.config.keys)
         if self.wizard.config.problem:
@@ -186,7 +214,7 @@ class NlcliApp(App[str | None]):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        # Notices quote requests, commands, paths and venvy's errors: plain text unless asked otherwise.
+        # Notices quote requests, commands, paths and the tool's errors: plain text unless asked otherwise.
         super().notify(visible(message), title=title, severity=severity, timeout=timeout, markup=markup)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -196,8 +224,14 @@ class NlcliApp(App[str | None]):
             yield SystemCommand(binding.description, f"{binding.description} ({self.key(binding.id)})",
                                 lambda action=binding.action: self.run_action(action))
         if self._traceback:
-            yield SystemCommand("Show venvy's traceback", "The last venvy crash in full, in the output log",
-                                self.show_traceback)
+            yield SystemCommand(f"Show {self.wizard.program}'s traceback",
+                                f"The last {self.wizard.program} crash in full, in the output log", self.show_traceback)
+        from nlcli_wizard import tools
+
+        for name in tools.names():
+            if name != self.wizard.tool.name:
+                yield SystemCommand(f"Use tool: {name}", f"Translate requests into {name} commands from now on",
+                                    lambda name=name: self.switch_tool(name))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in _COMMAND_ACTIONS and len(self.screen_stack) > 1:
@@ -284,7 +318,7 @@ class NlcliApp(App[str | None]):
         self._streamed = ""
         self.command_view.show("")
         # The reason is one sentence: an invalid answer, a changed value, or a value the answer left out.
-        self.reason_line.show(f"{message.reason.rstrip('.')}; decoding again under venvy's grammar…")
+        self.reason_line.show(f"{message.reason.rstrip('.')}; decoding again…")
 
     def on_nlcli_app_finished(self, message: Finished) -> None:
         self.busy = False
@@ -295,13 +329,13 @@ class NlcliApp(App[str | None]):
         self.meter.value = t.confidence
         if t.command:
             self.command_view.show(t.command)
-            self.reason_line.show(self._hint(("run", "run"), ("copy", "copy"), ("edit", "edit"),
-                                             ("flag", "flag as wrong"), ("refine", "refine")))
-            if known_crash(t.command):
-                # Said before it runs; after a run the working command is offered in its place.
-                instead = alternatives(t.command)
-                self.notify(f"venvy 0.2.0 crashes on {t.command}"
-                            + (f"; {instead[0]} does the same job." if instead else "."), severity="warning", timeout=10)
+            hints = self._hint(("run", "run"), ("copy", "copy"), ("edit", "edit"), ("flag", "flag as wrong"),
+                               ("refine", "refine"))
+            # A repaired answer (the working command for one the tool crashes on, the one that asks y/N first)
+            # says why it is not the model's own, before anything runs.
+            self.reason_line.show(f"{t.note} · {hints}" if t.note else hints)
+            if t.note:
+                self.notify(t.note, severity="warning", timeout=10)
         else:
             self.command_view.show_abstained()
             self.reason_line.show(t.reason)
@@ -318,7 +352,8 @@ class NlcliApp(App[str | None]):
         self.set_class(busy, "locked")
 
     def _show_help(self, subcommand: str | None, used: tuple[str, ...] = ()) -> None:
-        self.help_scroll.name_help(f"venvy {subcommand} --help" if subcommand else "venvy --help")
+        program = self.wizard.program
+        self.help_scroll.name_help(f"{program} {subcommand} --help" if subcommand else f"{program} --help")
         self.help_panel.show(lambda width: self.wizard.help_for(subcommand, width), used)
 
     # -- actions on the command -------------------------------------------
@@ -335,7 +370,7 @@ class NlcliApp(App[str | None]):
         command, parsed = self._require_command(), self._parsed
         if command is None or parsed is None:
             return
-        if self.wizard.deletes(parsed):
+        if self.wizard.destructive(parsed):
             dry_run = self.wizard.dry_run_variant(command)
 
             def chosen(choice: str | None) -> None:
@@ -346,7 +381,7 @@ class NlcliApp(App[str | None]):
                 else:
                     self.notify("Cancelled; nothing was run.")
 
-            self.push_screen(ConfirmDialog(command, dry_run), chosen)
+            self.push_screen(ConfirmDialog(command, dry_run, self.wizard.tool.data.risk.confirms), chosen)
             return
         self._execute(command, parsed)
 
@@ -359,7 +394,7 @@ class NlcliApp(App[str | None]):
             self._execute_in_terminal(command)
             return
         self.status_line.show(f"Running {command}…")
-        self.run_venvy(command)
+        self.run_tool(command)
 
     def _execute_in_terminal(self, command: str) -> None:
         from textual.app import SuspendNotSupported
@@ -381,7 +416,7 @@ class NlcliApp(App[str | None]):
         self.post_message(self.RunFinished(command, code))
 
     @work(thread=True, group="run")
-    def run_venvy(self, command: str) -> None:
+    def run_tool(self, command: str) -> None:
         log = self.output_log
         try:
             result = self.wizard.run(command, lambda line: self.call_from_thread(log.add, line), columns=log.columns)
@@ -409,15 +444,16 @@ class NlcliApp(App[str | None]):
             self.notify(str(exc), severity="warning")
 
     def _show_crash(self, command: str, crash: Crash, alternatives: tuple[str, ...]) -> None:
-        """One line for venvy's traceback (kept for the palette) and, where one exists, a working command
+        """One line for the tool's traceback (kept for the palette) and, where one exists, a working command
         that does the same job, offered as the current command."""
         self._traceback = crash.traceback
         self.output_log.add(f"✗ {crash.summary}")
-        self.output_log.add("  (venvy's traceback is folded: ctrl+p › Show venvy's traceback)")
+        program = self.wizard.program
+        self.output_log.add(f"  ({program}'s traceback is folded: ctrl+p › Show {program}'s traceback)")
         if alternatives:
             also = f" (or {', '.join(alternatives[1:])})" if alternatives[1:] else ""
             self._adopt(alternatives[0], self.wizard.validate(alternatives[0]).parsed,
-                        f"venvy crashed on {command}; {alternatives[0]}{also} does the same job · "
+                        f"{program} crashed on {command}; {alternatives[0]}{also} does the same job · "
                         + self._hint(("run", "run it"), ("copy", "copy")))
 
     def show_traceback(self) -> None:
@@ -439,9 +475,9 @@ class NlcliApp(App[str | None]):
         if self.busy:
             self.notify(f"Wait for the translation to finish (or press {self.key('cancel')}).", severity="warning")
             return
-        start = self.command or (self.translation.candidate if self.translation else None) or "venvy "
+        start = self.command or (self.translation.candidate if self.translation else None) or self.wizard.program + " "
         self._close_editor()  # the refinement line, if open: one thing below the command at a time
-        self.editor.mount(ValidatedInput(start, self.wizard.validate, id="edit-command"))
+        self.editor.mount(ValidatedInput(start, self.wizard.validate, program=self.wizard.program, id="edit-command"))
 
     def action_refine(self) -> None:
         """Open a line whose text is appended to the answered request, which is then translated anew."""
@@ -514,7 +550,8 @@ class NlcliApp(App[str | None]):
                             "Your correction · " + self._hint(("run", "run"), ("copy", "copy")))
                 self.meter.source = "correction"
 
-        self.push_screen(FlagDialog(t.query, self.command or t.candidate, self.wizard.validate), corrected)
+        self.push_screen(FlagDialog(t.query, self.command or t.candidate, self.wizard.validate, self.wizard.program),
+                         corrected)
 
     def _record_use(self, verdict: str, command: str, exit_code: int | None = None) -> None:
         """Write feedback; a failure is shown, never fatal."""

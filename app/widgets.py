@@ -21,7 +21,7 @@ from nlcli_wizard.validator import ParsedCommand, Validation
 
 
 def plain(text: str) -> Text:
-    """Text from the user, the model, venvy or a file, shown exactly as it is.
+    """Text from the user, the model, the tool or a file, shown exactly as it is.
 
     Textual parses a ``str`` given to a Label, a Static or a border title as
     markup, so ``[/]`` in a request or a path raises ``MarkupError`` and kills
@@ -72,7 +72,7 @@ class CommandView(PlainLine):
 
 
 class OutputLog(RichLog):
-    """venvy's output, line by line, never parsed as markup."""
+    """The tool's output, line by line, never parsed as markup."""
 
     def __init__(self, **kwargs) -> None:
         # min_width=1: RichLog renders at 78 columns at least by default and crops what its panel cannot show.
@@ -134,6 +134,11 @@ class QueryInput(PlainInput):
             self.history.append(query)
         self._cursor = len(self.history)
 
+    def replace_history(self, history: list[str]) -> None:
+        """Another tool's requests (the tool was switched)."""
+        self.history = list(history)
+        self._cursor = len(self.history)
+
     def action_history(self, step: int) -> None:
         if not self.history:
             return
@@ -181,7 +186,7 @@ class ConfidenceMeter(Static):
 
 
 class HelpPanel(Static):
-    """venvy's own --help for a subcommand, with the options in use highlighted.
+    """The tool's own --help for a subcommand, with the options in use highlighted.
 
     The help is laid out for the panel's own width, again whenever that width
     changes, so its words wrap where click wraps them rather than at the border.
@@ -215,7 +220,7 @@ class HelpPanel(Static):
 
 
 class ValidatedInput(Vertical):
-    """An input whose text is checked as a venvy command on every keystroke."""
+    """An input whose text is checked as a command of the tool on every keystroke."""
 
     DEFAULT_CSS = """
     ValidatedInput { height: auto; }
@@ -230,8 +235,9 @@ class ValidatedInput(Vertical):
         parsed: ParsedCommand | None  # None for the abstain word
 
     def __init__(self, value: str, validate: Callable[[str], Validation], allow_abstain: bool = False,
-                 **kwargs) -> None:
+                 program: str = "the tool", **kwargs) -> None:
         super().__init__(**kwargs)
+        self._program = program
         self._value = value
         self._validate = validate
         self._allow_abstain = allow_abstain
@@ -272,7 +278,7 @@ class ValidatedInput(Vertical):
         status.remove_class("ok", "bad")
         if self._allow_abstain and value.strip().upper() == ABSTAIN:
             self.canonical, self.parsed, self.problem = ABSTAIN, None, ""
-            status.update(plain("✓ venvy cannot do this request"))
+            status.update(plain(f"✓ {self._program} cannot do this request"))
             status.add_class("ok")
             return
         result = self._validate(value)
@@ -296,19 +302,22 @@ class FlagDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="flag-cancel")]
 
-    def __init__(self, query: str, predicted: str | None, validate: Callable[[str], Validation]) -> None:
+    def __init__(self, query: str, predicted: str | None, validate: Callable[[str], Validation],
+                 program: str = "the tool") -> None:
         super().__init__()
         self.request = query
         self.predicted = predicted
         self._validate = validate
+        self._program = program
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
             yield Label("Flag as wrong: what should it be?", classes="title")
             yield Label(plain(f"request: {self.request}"))
             yield Label(plain(f"answer:  {self.predicted or '(no command)'}"))
-            yield ValidatedInput(self.predicted or "venvy ", self._validate, allow_abstain=True)
-            yield Label(f"enter saves · {ABSTAIN} if venvy can't do it · escape cancels", classes="hint")
+            yield ValidatedInput(self.predicted or self._program + " ", self._validate, allow_abstain=True,
+                                 program=self._program)
+            yield Label(f"enter saves · {ABSTAIN} if {self._program} can't do it · escape cancels", classes="hint")
 
     def on_validated_input_accepted(self, event: ValidatedInput.Accepted) -> None:
         event.stop()  # the app's own editor handles the same message
@@ -319,7 +328,7 @@ class FlagDialog(ModalScreen[str | None]):
 
 
 class ConfirmDialog(ModalScreen[str]):
-    """Before a command that deletes: run it, dry-run it first, or cancel."""
+    """Before a destructive command: run it, dry-run it first, or cancel."""
 
     BINDINGS = [
         Binding("escape,n", "choose('cancel')", "Cancel", id="confirm-cancel"),
@@ -327,14 +336,16 @@ class ConfirmDialog(ModalScreen[str]):
         Binding("d", "choose('dry-run')", "Dry run", id="confirm-dry-run"),
     ]
 
-    def __init__(self, command: str, dry_run: str | None) -> None:
+    def __init__(self, command: str, dry_run: str | None, tool_confirms: bool = False) -> None:
         super().__init__()
         self.command = command
         self.dry_run = dry_run
+        self.tool_confirms = tool_confirms
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
-            yield Label("This command deletes environments:", classes="title")
+            yield Label("This command deletes or overwrites data" + (" (and asks you again before it does):"
+                        if self.tool_confirms else ":"), classes="title")
             yield Label(plain(f"  {self.command}"))
             if self.dry_run:
                 yield Label(plain(f"[d] dry run first ({self.dry_run})"))

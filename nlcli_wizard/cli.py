@@ -1,16 +1,19 @@
 """``nlcli-wizard``: the engine without the TUI.
 
     nlcli-wizard translate "show my venvs sorted by size"
+    nlcli-wizard translate --tool sqlite-utils "first 10 rows of dogs in pets.db as csv"
     nlcli-wizard translate --json "..."          # one JSON object
     nlcli-wizard translate --command-only "..."  # just the command, for $(...)
     nlcli-wizard translate --batch queries.txt   # one JSON line per query ('-' = stdin)
     nlcli-wizard validate "venvy ls -s size"     # canonical form or the reason it is invalid
-    nlcli-wizard eval                            # accuracy report on data/test.jsonl, with baselines
+    nlcli-wizard eval                            # accuracy report on the tool's test split, with baselines
     nlcli-wizard bench                           # load time, latency, memory
     nlcli-wizard corrections [--forget N]        # your saved corrections, which answer at once
+    nlcli-wizard tools                           # the installed tool plugins
     eval "$(nlcli-wizard shell-init bash)"       # ctrl+g: the shell's edit line -> nlcli-tui -> back
 
-Exit codes: 0 ok, 1 abstained, 2 usage error, 3 model error, 4 venvy missing.
+Every command takes ``--tool NAME`` (else $NLCLI_TOOL, else "tool" in config.json, else the default tool).
+Exit codes: 0 ok, 1 abstained, 2 usage error, 3 model error, 4 the tool's program is not installed.
 """
 
 from __future__ import annotations
@@ -31,14 +34,25 @@ from nlcli_wizard.errors import NlcliError, UsageError
 EXIT_ABSTAINED = 1
 
 
-def _engine(args: argparse.Namespace, adapter: str | Path | None = "default"):
-    from nlcli_wizard.engine import LlamaEngine
+def _tool(args: argparse.Namespace):
+    from nlcli_wizard import tools
+    from nlcli_wizard.config import load_config
+
+    return tools.chosen(getattr(args, "tool", None), load_config().tool)
+
+
+def _adapter(args: argparse.Namespace, tool) -> Path | None:
+    from nlcli_wizard.engine import default_adapter
 
     if getattr(args, "no_adapter", False):
-        adapter = None
-    elif getattr(args, "adapter", None):
-        adapter = args.adapter
-    return LlamaEngine(model_path=getattr(args, "model", None), adapter_path=adapter)
+        return None
+    return getattr(args, "adapter", None) or default_adapter(tool.adapter)
+
+
+def _engine(args: argparse.Namespace, tool):
+    from nlcli_wizard.engine import LlamaEngine
+
+    return LlamaEngine(model_path=getattr(args, "model", None), adapter_path=_adapter(args, tool))
 
 
 # A request is at most 500 characters; a batch line or a request on stdin far longer is no request, and
@@ -171,7 +185,9 @@ def _wizard(args: argparse.Namespace):
     config = load_config()
     if args.threshold is not None:
         config = replace(config, threshold=args.threshold)
-    return Wizard(lambda: _engine(args), config=config)
+    explicit = getattr(args, "model", None) or getattr(args, "adapter", None) or getattr(args, "no_adapter", False)
+    return Wizard(lambda tool: _engine(args, tool), config=config, tool=getattr(args, "tool", None),
+                  use_server=not explicit)
 
 
 def _notice(text: str) -> None:
@@ -212,7 +228,7 @@ def cmd_corrections(args: argparse.Namespace) -> int:
     from nlcli_wizard import paths
     from nlcli_wizard.corrections import Corrections
 
-    corrections = Corrections(paths.feedback_path())
+    corrections = Corrections(paths.feedback_path(), _tool(args))
     if args.forget is not None:
         gone = corrections.forget(args.forget)
         print(visible(f"Forgot your correction for '{gone.query}' ({gone.command or 'NONE'})."))
@@ -226,21 +242,62 @@ def cmd_corrections(args: argparse.Namespace) -> int:
         print("No corrections yet: flag a wrong answer in nlcli-tui (ctrl+f) to save one.")
     for number, c in enumerate(standing, 1):
         # A request may hold what the shell line held: escape sequences are shown, never sent to the terminal.
-        print(f"{number:>3}  {visible(c.query)}\n     -> {visible(c.command or 'NONE (venvy cannot do this)')}")
+        print(f"{number:>3}  {visible(c.query)}\n     -> {visible(c.command or 'NONE (the tool cannot do this)')}")
     return 0
 
 
 def cmd_shell_init(args: argparse.Namespace) -> int:
     from nlcli_wizard.shell import snippet
 
-    print(snippet(args.shell, args.key), end="")
+    if args.tool:
+        _tool(args)  # an unknown tool is a usage error now, not at the first ctrl+g
+    print(snippet(args.shell, args.key, tool=args.tool), end="")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from nlcli_wizard import server
+
+    client = server.Client()
+    if args.status or args.stop:
+        try:
+            status = client.status()
+        except server.ServerGone:
+            print("No server is running.")
+            return 1 if args.status else 0
+        if args.stop:
+            client.stop()
+            print(f"Stopped the server (pid {status['pid']}).")
+        else:
+            print(json_line({k: v for k, v in status.items() if k != "event"}))
+        return 0
+    from nlcli_wizard.engine import silence_llama_logs
+
+    silence_llama_logs()
+    server.serve(idle_s=args.idle)
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    from nlcli_wizard import tools
+    from nlcli_wizard.config import load_config
+
+    try:
+        default = tools.chosen(None, load_config().tool).name
+    except NlcliError:
+        default = ""
+    for name in tools.names():
+        profile = tools.load(name)
+        installed = profile.installed_version()
+        state = f"{profile.program} {installed}" if installed else f"not installed ({profile.data.install})"
+        print(f"{name:<14} {'default  ' if name == default else '         '}{state} — {profile.data.describe}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from nlcli_wizard.validator import validate
 
-    result = validate(" ".join(args.command))
+    result = validate(" ".join(args.command), _tool(args).catalog)
     if args.json:
         print(json.dumps({"ok": result.ok, "canonical": result.canonical, "reason": result.reason}))
     else:
@@ -249,14 +306,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from nlcli_wizard import evaluation, paths
+    from nlcli_wizard import evaluation
 
-    data = args.data or paths.data_dir()
-    if args.split == "outside":
-        examples = _load_outside(args.file or paths.outside_eval_path())[: args.limit or None]
-    else:
-        examples = _load_jsonl(args.file or data / f"{args.split}.jsonl")[: args.limit or None]
-    train = _load_jsonl(args.train or data / "train.jsonl")
+    tool = _tool(args)
+    data = args.data or tool.data_dir / "splits"
+    examples = _split(tool, args.split, data, args.file)[: args.limit or None]
+    train_path = args.train or data / "train.jsonl"
+    train = [row for row in _load_jsonl(train_path) if row.get("candidate") is None] if train_path.exists() else []
 
     def progress(name, total):
         def show(i):
@@ -264,12 +320,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"\r{name}: {i}/{total}", end=end, file=sys.stderr, flush=True)
         return show
 
-    adapter = None if args.no_adapter else (args.adapter or "default")
-    also = {name: (_load_outside(paths.outside_eval_path()) if name == "outside" else _load_jsonl(data / f"{name}.jsonl"))
-            for name in args.also or ()}
+    also = {name: _split(tool, name, data, None) for name in args.also or ()}
     reports, path = evaluation.evaluate(
-        examples, train, args.out, args.split, adapter=adapter, model=args.model, threshold=args.threshold,
-        baselines=not args.no_baselines, progress=progress, also=also,
+        examples, train, args.out, tool.catalog, args.split, adapter=_adapter(args, tool), model=args.model,
+        threshold=args.threshold, baselines=not args.no_baselines and bool(train), progress=progress, also=also,
+        execute=args.execute,
     )
     for report in reports:
         print(json.dumps(report.summary()))
@@ -277,9 +332,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split(tool, name: str, data: Path, file: Path | None) -> list[dict]:
+    """A split's rows: the tool's own (``<data>/<name>.jsonl``), or one of its evaluation files kept apart from
+    the project (``outside_eval`` in its profile, rows ``{q, gold, style}``)."""
+    from nlcli_wizard import paths
+
+    if file is not None:
+        return _load_outside(file) if name in tool.data.outside_eval else _load_jsonl(file)
+    if name in tool.data.outside_eval:
+        return _load_outside(paths.outside_eval_dir() / tool.data.outside_eval[name])
+    # A split's judge questions (whether a request asks for a given destructive command) are no translations.
+    return [row for row in _load_jsonl(data / f"{name}.jsonl") if row.get("candidate") is None]
+
+
 def _load_jsonl(path: Path) -> list[dict]:
     if not path.exists():
-        raise UsageError(f"{path} does not exist; build the dataset with 'python -m training.dataset'.")
+        raise UsageError(f"{path} does not exist; build the dataset with 'python -m training.dataset --tool NAME'.")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -295,22 +363,26 @@ def _load_outside(path: Path) -> list[dict]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from nlcli_wizard import paths
     from nlcli_wizard.translator import Translator
 
+    tool = _tool(args)
     if args.queries:
         queries = [q for q in _read_text(str(args.queries)).splitlines() if q.strip()]
     else:
-        queries = [ex["query"] for ex in _load_jsonl(paths.data_dir() / "test.jsonl")]
+        splits = tool.data_dir / "splits"
+        source = next((splits / f"{name}.jsonl" for name in ("test", "independent", "val")
+                       if (splits / f"{name}.jsonl").exists()), splits / "test.jsonl")
+        queries = [ex["query"] for ex in _load_jsonl(source)]
     queries = queries[: args.n]
     started = time.perf_counter()
-    engine = _engine(args)
+    engine = _engine(args, tool)
     load_s = time.perf_counter() - started
-    translator = Translator(engine, threshold=args.threshold)
+    translator = Translator(engine, tool.catalog, threshold=args.threshold)
     results = [translator.translate(q) for q in queries]
     latencies = sorted(r.latency_s for r in results)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
+        "tool": tool.name,
         "model": engine.model_id,
         "queries": len(results),
         "load_s": round(load_s, 3),
@@ -321,10 +393,68 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "answer_tokens_per_step": round(engine.answer_tokens / max(1, engine.steps), 2),
         "abstained": sum(r.abstained for r in results),
         "peak_rss_mb": round(peak_mb, 1),
-        "targets": {"latency_median_s": 0.25, "load_s": 1.5, "peak_rss_mb": 450},
+        "targets": {"latency_median_s": 0.2, "load_s": 1.5, "peak_rss_mb": 450},
     }
+    other = next((name for name in tools_names() if name != tool.name), None)
+    if other is not None and hasattr(engine, "use_adapter"):
+        from nlcli_wizard import tools
+        from nlcli_wizard.engine import default_adapter
+
+        second = default_adapter(tools.load(other).adapter)
+        if second is not None:
+            switched = time.perf_counter()
+            engine.use_adapter(second)
+            figures["second_adapter_load_s"] = round(time.perf_counter() - switched, 3)
+            figures["targets"]["second_adapter_load_s"] = 0.3
+    if args.warm:
+        import gc
+
+        del translator, engine
+        gc.collect()  # one model at a time on the cores
+        figures["warm"] = _warm_figures(tool, queries[: min(len(queries), 50)])
     print(json.dumps(figures, indent=2))
     return 0
+
+
+def tools_names() -> list[str]:
+    from nlcli_wizard import tools
+
+    return tools.names()
+
+
+def _warm_figures(tool, queries: list[str]) -> dict:
+    """The same requests through the warm server, and a one-shot ``nlcli-wizard translate`` against it next to
+    the tool's own ``--help`` (what a shell binding costs)."""
+    import subprocess
+
+    from nlcli_wizard import server
+    from nlcli_wizard.engine import default_adapter
+    from nlcli_wizard.runner import tool_executable
+
+    started = time.perf_counter()
+    client = server.start()
+    if client is None:
+        return {"error": "the server did not come up"}
+    up_s = time.perf_counter() - started
+    remote = server.RemoteTranslator(client, tool.catalog, tool.name, default_adapter(tool.adapter), None)
+    walls = []
+    for query in queries:
+        began = time.perf_counter()
+        remote.translate(query)
+        walls.append(time.perf_counter() - began)
+
+    def wall(argv: list[str]) -> float:
+        began = time.perf_counter()
+        subprocess.run(argv, capture_output=True, env={**os.environ, "NLCLI_SERVER": "1"}, check=False)
+        return time.perf_counter() - began
+
+    one_shot = [wall([sys.executable, "-m", "nlcli_wizard", "translate", "--tool", tool.name, q]) for q in queries[:5]]
+    help_wall = [wall([tool_executable(tool.catalog), "--help"]) for _ in range(5)]
+    return {"server_up_s": round(up_s, 3), "requests": len(walls),
+            "request_median_s": round(statistics.median(walls), 4),
+            "one_shot_translate_median_s": round(statistics.median(one_shot), 3),
+            "tool_help_median_s": round(statistics.median(help_wall), 3),
+            "targets": {"one_shot_translate_median_s": 0.3}}
 
 
 def _probability(text: str) -> float:
@@ -342,13 +472,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nlcli-wizard", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def tool_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--tool", help="the tool plugin to use (nlcli-wizard tools lists them; default: $NLCLI_TOOL, "
+                                      "config.json's \"tool\", else the default tool)")
+
     def model_options(p: argparse.ArgumentParser) -> None:
+        tool_option(p)
         p.add_argument("--model", type=Path, help="a Gemma 3 GGUF (default: assembled from the model package)")
-        p.add_argument("--adapter", type=Path, help="a LoRA GGUF (default: the shipped models/venvy-lora.gguf)")
+        p.add_argument("--adapter", type=Path, help="a LoRA GGUF (default: the tool's shipped adapter)")
         p.add_argument("--no-adapter", action="store_true", help="run the base model alone")
         p.add_argument("--threshold", type=_probability, help="abstain below this confidence, 0 to 1 (default: from the adapter)")
 
-    t = sub.add_parser("translate", help="translate a request into a venvy command")
+    t = sub.add_parser("translate", help="translate a request into a command of the tool")
     t.add_argument("query", nargs="*", help="the request ('-' reads it from stdin)")
     t.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); JSON lines out")
     mode = t.add_mutually_exclusive_group()
@@ -359,42 +494,57 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(t)
     t.set_defaults(func=cmd_translate)
 
-    v = sub.add_parser("validate", help="check a venvy command line and print its canonical form")
+    v = sub.add_parser("validate", help="check a command line of the tool and print its canonical form")
     v.add_argument("command", nargs="+")
     v.add_argument("--json", action="store_true")
+    tool_option(v)
     v.set_defaults(func=cmd_validate)
 
-    e = sub.add_parser("eval", help="accuracy, abstention, calibration and latency on a split, with baselines")
-    e.add_argument("--split", default="test", choices=["train", "val", "test", "independent", "calib", "outside"],
-                   help="independent: hand-written requests that share no template with the dataset; calib: "
-                        "held-out voices the calibration is fitted on; outside: requests written apart from the "
-                        "project (default file ../shared/eval/outside-dev.jsonl)")
+    e = sub.add_parser("eval", help="accuracy, destructive requests, harm, calibration and latency on a split")
+    e.add_argument("--split", default="test",
+                   help="train, val, test, independent (hand-written, sharing no template with the dataset), calib "
+                        "(held-out voices the calibration is fitted on), or one of the tool's evaluation files kept "
+                        "apart from the project (named in its profile's outside_eval, e.g. outside)")
     e.add_argument("--file", type=Path, help="read the split from this JSONL file instead")
-    e.add_argument("--also", action="append", choices=["val", "test", "independent", "calib", "outside"],
-                   help="also score the adapter alone on this split, in the same report (repeatable)")
-    e.add_argument("--data", type=Path, help="directory with the splits (default: data/)")
+    e.add_argument("--also", action="append", help="also score the adapter alone on this split (repeatable)")
+    e.add_argument("--data", type=Path, help="directory with the splits (default: the tool's data/splits)")
     e.add_argument("--limit", type=int, default=0, help="only the first N examples")
     e.add_argument("--train", type=Path, help="the nearest-neighbour baseline's train set (default: <data>/train.jsonl)")
     e.add_argument("--no-baselines", action="store_true")
+    e.add_argument("--execute", action="store_true", help="also run each offered command and its gold commands on "
+                   "copies of one fixture and compare their effect (tools whose profile has an execution check)")
     e.add_argument("--out", type=Path, default=Path("eval-out"), help="where the report goes")
     model_options(e)
     e.set_defaults(func=cmd_eval)
 
     b = sub.add_parser("bench", help="print load time, median latency and peak memory")
-    b.add_argument("--queries", type=Path, help="one request per line (default: the test split)")
+    b.add_argument("--queries", type=Path, help="one request per line (default: the tool's test split)")
     b.add_argument("-n", type=int, default=200)
+    b.add_argument("--warm", action="store_true", help="also measure the warm server: requests through it, and a "
+                   "one-shot translate against it next to the tool's own --help")
     model_options(b)
     b.set_defaults(func=cmd_bench)
 
     c = sub.add_parser("corrections", help="list the corrections you saved (they answer their request at once)")
     c.add_argument("--forget", type=int, metavar="N", help="forget correction number N of the listing")
     c.add_argument("--json", action="store_true", help="one JSON object a line")
+    tool_option(c)
     c.set_defaults(func=cmd_corrections)
 
     s = sub.add_parser("shell-init", help="print a key binding for your shell: eval \"$(nlcli-wizard shell-init bash)\"")
     s.add_argument("shell", choices=["bash", "zsh", "fish"])
     s.add_argument("--key", default="ctrl+g", help="the key that opens nlcli-tui on the edit line (default: ctrl+g)")
+    tool_option(s)
     s.set_defaults(func=cmd_shell_init)
+
+    sv = sub.add_parser("serve", help="run the warm background model (clients start it themselves on first use)")
+    sv.add_argument("--status", action="store_true", help="say whether one is running, with what")
+    sv.add_argument("--stop", action="store_true", help="stop the running one")
+    sv.add_argument("--idle", type=float, default=600.0, help="exit after this many seconds without a request")
+    sv.set_defaults(func=cmd_serve)
+
+    tl = sub.add_parser("tools", help="list the installed tool plugins")
+    tl.set_defaults(func=cmd_tools)
     return parser
 
 

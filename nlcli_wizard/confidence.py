@@ -24,8 +24,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 _MAX_LOGIT = 30.0  # p within e-13 of 1 counts as certain
 
 
@@ -75,6 +73,8 @@ def fit_logistic(scores: Sequence[float], features: Sequence[Mapping[str, float]
     Returns the Platt form plus ``weights``; with too little variation it falls back to :func:`fit_platt`."""
     if not scores or len(set(correct)) < 2:
         return fit_platt(scores, correct)
+    import numpy as np  # only the calibration fit needs it: a translation does not pay for its import
+
     x = np.array([[logit(s), *(f.get(n, 0.0) for n in names), 1.0] for s, f in zip(scores, features, strict=True)])
     y = np.array(correct, dtype=float)
     # Standardized columns, so one ridge suits all; an answer the model found near-impossible (logit -900)

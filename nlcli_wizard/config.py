@@ -3,7 +3,9 @@
     {"keys": {"run": "ctrl+r", "copy": "f5,ctrl+y"},  # binding id -> key(s), comma-separated
      "shell_history": false,                          # append executed commands to a history file
      "history_file": "~/.bash_history",
-     "threshold": 0.5}                                # abstain below this confidence, 0 to 1
+     "threshold": 0.5,                                # abstain below this confidence, 0 to 1
+     "tool": "sqlite-utils",                          # the tool to use (--tool and NLCLI_TOOL win)
+     "server": true}                                  # answer through the warm background model
 
 The file is parsed into typed fields (pydantic, strict: ``"false"`` is not a
 boolean). Each bad setting, and each bad key remap, is reported in one
@@ -202,6 +204,8 @@ class _Settings(BaseModel):
     shell_history: bool = False
     history_file: str = "~/.bash_history"
     threshold: float | None = None
+    tool: str | None = None
+    server: bool = True
 
 
 _EXPECTED = {"dict_type": "an object such as {\"copy\": \"f5\"}", "bool_type": "true or false",
@@ -214,6 +218,8 @@ class Config:
     shell_history: bool = False
     history_file: str = "~/.bash_history"
     threshold: float | None = None
+    tool: str | None = None  # the tool to use unless --tool or NLCLI_TOOL says otherwise
+    server: bool = True  # answer through the warm background model (nlcli_wizard.server)
     problems: list[str] = field(default_factory=list)  # one sentence per setting that was ignored
 
     @property
@@ -276,4 +282,4 @@ def load_config(path: Path | None = None) -> Config:
             threshold = None
     keys, key_problems = check_key_remaps(settings.keys, str(path))
     return Config(keys=keys, shell_history=settings.shell_history, history_file=settings.history_file,
-                  threshold=threshold, problems=problems + key_problems)
+                  threshold=threshold, tool=settings.tool, server=settings.server, problems=problems + key_problems)

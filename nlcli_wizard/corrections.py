@@ -32,9 +32,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nlcli_wizard import feedback, jsonsafe, paths
+from nlcli_wizard.catalog import Catalog
 from nlcli_wizard.errors import FeedbackError
 from nlcli_wizard.feedback import FeedbackRecord
 from nlcli_wizard.prompt import ABSTAIN
+from nlcli_wizard.tools import ToolProfile
 from nlcli_wizard.translator import Translation
 from nlcli_wizard.validator import ParsedCommand, validate
 
@@ -88,27 +90,38 @@ def within_one_edit(a: str, b: str) -> bool:
 def values_of(parsed: ParsedCommand) -> list[str]:
     """The names, paths and numbers a command sets, as text (flags and choices, which the tool reads
     in any case, are not among them)."""
-    spec = parsed.spec()
-    kinds = {p.name: p.kind for p in spec.params} if spec is not None else {}
-    return [str(v) for k, v in parsed.values.items() if kinds.get(k) in ("path", "string", "int")]
+    return [text for _param, kind, text in parsed.texts() if kind in ("path", "string", "int", "float")]
 
 
-def same_values(saved: str, query: str, command: str | None) -> bool:
+def same_values(saved: str, query: str, command: str | None, catalog: Catalog) -> bool:
     """Does ``query`` keep, exactly, every value of ``command`` that ``saved`` (the corrected request) wrote?"""
     if command is None:
         return True
-    check = validate(command)
+    check = validate(command, catalog)
     if not check.ok or check.parsed is None:
         return True  # judged when it answers: an invalid correction is refused with its own notice
     return all(value in query for value in values_of(check.parsed) if value in saved)
 
 
-def latest(records: Iterable[FeedbackRecord], standing: dict[str, Correction] | None = None) -> dict[str, Correction]:
+def tool_of(record: FeedbackRecord) -> str | None:
+    """The tool a record was given for: its own field, or (an older record) the program its commands run."""
+    if record.tool:
+        return record.tool
+    for command in (record.corrected, record.predicted):
+        if command and command.strip().upper() != ABSTAIN:
+            return command.split()[0]
+    return None
+
+
+def latest(records: Iterable[FeedbackRecord], standing: dict[str, Correction] | None = None,
+           tool: ToolProfile | None = None) -> dict[str, Correction]:
     """Each request's standing correction (by normalized key), in file order so the last one wins;
-    a ``wrong`` record without a correction withdraws the request's earlier one."""
+    a ``wrong`` record without a correction withdraws the request's earlier one. With ``tool``, only that
+    tool's records count."""
     standing = {} if standing is None else standing
+    names = {tool.name, tool.program} if tool is not None else None
     for record in records:
-        if record.verdict != "wrong":
+        if record.verdict != "wrong" or (names is not None and tool_of(record) not in names):
             continue
         key = normalize(record.query)
         if not key:
@@ -122,11 +135,13 @@ def latest(records: Iterable[FeedbackRecord], standing: dict[str, Correction] | 
 
 
 class Corrections:
-    """The corrections in one feedback file, kept up to date with what other instances append."""
+    """One tool's corrections in one feedback file, kept up to date with what other instances append."""
 
-    def __init__(self, path: Path, index_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, tool: ToolProfile, index_dir: Path | None = None) -> None:
         self.path = path
-        self.index_path = (index_dir or path.parent / "cache") / "corrections-index.json"
+        self.tool = tool
+        self.catalog = tool.catalog
+        self.index_path = (index_dir or path.parent / "cache") / f"corrections-{tool.name}.json"
         self._where: tuple[int, int, str] | None = None  # (device, inode, hash of the head) of what was read
         self._offset = 0
         self._standing: dict[str, Correction] = {}
@@ -166,7 +181,7 @@ class Corrections:
         except (OSError, FeedbackError):
             self._standing, self._where, self._offset = {}, None, 0
             return
-        latest(records, self._standing)
+        latest(records, self._standing, self.tool)
         self._where = where
         self._save_index()
 
@@ -202,7 +217,7 @@ class Corrections:
             return None
         self._refresh()
         found = self._standing.get(key)
-        if found is not None and same_values(found.query, query, found.command):
+        if found is not None and same_values(found.query, query, found.command, self.catalog):
             return found
         return None
 
@@ -236,13 +251,13 @@ class Corrections:
         if found.command is None:
             return Translation(
                 command=None, confidence=1.0, abstained=True, latency_s=time.perf_counter() - started,
-                reason=f"You said venvy cannot do this (your correction for '{found.query}'); "
+                reason=f"You said {self.catalog.program} cannot do this (your correction for '{found.query}'); "
                        "'nlcli-wizard corrections' lists your corrections and can forget one.",
                 **common,
             )
-        check = validate(found.command)
+        check = validate(found.command, self.catalog)
         if not check.ok or check.parsed is None:
-            return Notice(f"Your correction '{found.command}' for '{found.query}' is not a valid venvy command "
+            return Notice(f"Your correction '{found.command}' for '{found.query}' is not a valid {self.catalog.program} command "
                           f"any more ({check.reason}); it is ignored and the model answers instead.")
         parsed = check.parsed
         refused = gate(query, parsed) if gate is not None else None
@@ -252,7 +267,7 @@ class Corrections:
         return Translation(
             command=parsed.canonical, confidence=1.0, abstained=False, reason="",
             latency_s=time.perf_counter() - started, candidate=parsed.canonical, subcommand=parsed.subcommand,
-            used_options=tuple(parsed.used_options()), parsed=parsed, **common,
+            used_options=tuple(parsed.used_options()), parsed=parsed, tool=self.tool.name, **common,
         )
 
     def forget(self, number: int, model_id: str = "") -> Correction:
@@ -267,5 +282,6 @@ class Corrections:
                              "'nlcli-wizard corrections' lists them.")
         target = standing[number - 1]
         feedback.append(FeedbackRecord(query=target.query, predicted=target.command or ABSTAIN, confidence=1.0,
-                                       verdict="wrong", model_id=model_id, corrected=None), self.path)
+                                       verdict="wrong", model_id=model_id, corrected=None, tool=self.tool.name),
+                        self.path)
         return target

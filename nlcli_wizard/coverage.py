@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from nlcli_wizard.catalog import Catalog, CommandSpec, ParamSpec, load_catalog
+from nlcli_wizard.catalog import Catalog, CommandSpec, ParamSpec
 from nlcli_wizard.grounding import (
-    DAY_PARAMS,
     NOT_PATHS,
     _alias_spans,
+    _days,
     _quoted,
     _spans,
     grounded_grammar,
@@ -44,17 +44,30 @@ _NUMBER_WORD = re.compile(r"(?<![\w-])(two|three|four|five|six|seven|eight|nine|
                           r"thirty|forty|fifty|sixty|ninety|dozen|fortnight)(?![\w-])", re.IGNORECASE)
 # Words before a number that make it a version or an identifier, not a count.
 _NOT_A_COUNT = re.compile(r"(?:python|py|version|v|pip|node|ticket|issue|pr|#|no\.|number|port)\s*$", re.IGNORECASE)
-_SORT = re.compile(r"(?<!\w)(?:sort(?:ed|ing)?|order(?:ed|ing)?|rank(?:ed|ing)?|by)\s+(?:by\s+)?(?:their\s+|the\s+|its\s+"
-                   r"|env\s+|venv\s+)?(\w+)", re.IGNORECASE)
-_FORMAT = re.compile(r"(?<![\w-])json(?![\w-])|(?<![\w-])simple(?=\s+(?:format|output|list|mode|view|style))",
-                     re.IGNORECASE)
-# Choice values that name themselves wherever they stand ("only conda ones", "the zsh hook"); sort fields
-# count only after a word of ordering. A value equal to its parameter's default is no leftover.
-_TYPES = ("conda", "pyenv", "virtualenv")
-_SHELLS = ("bash", "zsh", "fish", "powershell")
-_SORT_FIELDS = ("name", "size", "age", "usage", "recent", "project")
-_NAMED_CHOICES = [(family, re.compile(r"(?<![\w-])(" + "|".join(names) + r")s?(?![\w-])", re.IGNORECASE))
-                  for family, names in (("type", _TYPES), ("shell", _SHELLS))]
+# A word of ordering before a choice value: "sorted by size", "order by age", "by name".
+_ORDERED = (r"(?<!\w)(?:sort(?:ed|ing)?|order(?:ed|ing)?|rank(?:ed|ing)?|by)\s+(?:by\s+)?(?:their\s+|the\s+|its\s+)?"
+            r"(\w+)(?:\s+(\w+))?")
+
+
+def _families(catalog: Catalog) -> dict[str, tuple[tuple[str, ...], re.Pattern[str]]]:
+    """The tool's choice families (its profile's ``choice_families``), each with the pattern that finds a value
+    named in a request: anywhere, after a word of ordering, or where the profile's own pattern says."""
+    cached = catalog.__dict__.get("_families")
+    if cached is not None:
+        return cached
+    out = {}
+    for name, family in (catalog.profile.data.choice_families.items() if catalog.profile else ()):
+        values = "|".join(re.escape(v) for v in family.values)
+        if family.mentioned == "anywhere":
+            pattern = rf"(?<![\w-])({values})s?(?![\w-])"
+        elif family.mentioned == "ordered":
+            pattern = _ORDERED
+        else:
+            pattern = family.mentioned
+        out[name] = (family.values, re.compile(pattern, re.IGNORECASE))
+    object.__setattr__(catalog, "_families", out)
+    return out
+# A value equal to its parameter's default is no leftover.
 # How much less likely per token (nats) the answer that uses a leftover may be than the one that dropped it.
 DEFAULT_MARGIN = 1.0
 
@@ -111,76 +124,85 @@ def _number_leftovers(query: str) -> list[Leftover]:
     return found
 
 
-def _choice_leftovers(query: str) -> list[Leftover]:
-    found = [Leftover(m.group(0).lower(), "choice", m.start(), "format") for m in _FORMAT.finditer(query)]
-    for family, pattern in _NAMED_CHOICES:
-        found += [Leftover(m.group(1).lower(), "choice", m.start(), family) for m in pattern.finditer(query)]
-    found += [Leftover(m.group(1).lower(), "choice", m.start(1), "sort") for m in _SORT.finditer(query)
-              if m.group(1).lower() in _SORT_FIELDS]
+def _choice_leftovers(query: str, catalog: Catalog) -> list[Leftover]:
+    found = []
+    for family, (values, pattern) in _families(catalog).items():
+        for match in pattern.finditer(query):
+            # The first group that names a value ("sorted by size", "sorted by env size", "as json").
+            group = next((g for g in range(1, (match.re.groups or 0) + 1)
+                          if match.group(g) and match.group(g).lower() in values), None)
+            if group is not None:
+                found.append(Leftover(match.group(group).lower(), "choice", match.start(group), family))
     return found
 
 
-def _family(param: ParamSpec) -> str:
-    for family, names in (("format", ("table", "json")), ("type", _TYPES), ("shell", _SHELLS)):
-        if set(names) <= set(param.choices):
-            return family
-    return "sort" if "name" in param.choices or "size" in param.choices else ""
+def _family(param: ParamSpec, catalog: Catalog) -> str:
+    """The family a choice parameter's values belong to (the one whose values it holds most of)."""
+    best, share = "", 0.0
+    for family, (values, _) in _families(catalog).items():
+        common = len(set(values) & set(param.choices)) / max(1, len(param.choices))
+        if common > share:
+            best, share = family, common
+    return best if share >= 0.5 else ""
 
 
-def _number_values(query: str, leftover: Leftover, param: ParamSpec) -> set[int]:
+def _number_values(query: str, leftover: Leftover, param: ParamSpec, catalog: Catalog) -> set[int]:
     """What an int parameter may take for this number: its face value, or days for "2 weeks"."""
     local = query[leftover.start: leftover.start + len(leftover.text) + 20]
     words = local.split()
     local = " ".join(words[:3])  # the number and the unit after it ("two weeks", "a couple of weeks")
-    values = number_candidates(local, param.name in DAY_PARAMS)
+    values = number_candidates(local, _days(catalog, param))
     return {v for v in values if 0 <= v < 10000}
 
 
-def takers(query: str, leftover: Leftover, spec: CommandSpec, parsed: ParsedCommand | None) -> list[tuple[ParamSpec, list[str]]]:
+def takers(query: str, leftover: Leftover, spec: CommandSpec, parsed: ParsedCommand | None,
+           catalog: Catalog) -> list[tuple[ParamSpec, list[str]]]:
     """The parameters of ``spec`` that could take the leftover (those the answer has not set), each with
-    the values it may take there, already quoted."""
-    unset = [p for p in spec.params if parsed is None or parsed.subcommand != spec.name or p.name not in parsed.values]
+    the values it may take there, already quoted. Only single values: a repeated or multi-part
+    parameter is never filled in this way."""
+    unset = [p for p in spec.params if (parsed is None or parsed.subcommand != spec.name or p.name not in parsed.values)
+             and not p.repeated and p.nargs == 1]
     out = []
     for param in unset:
         if leftover.kind == "path" and param.kind in ("path", "string"):
             out.append((param, [quote(leftover.text)]))
         elif leftover.kind == "number" and param.kind == "int":
-            values = sorted(v for v in _number_values(query, leftover, param) if v != param.default)
+            values = sorted(v for v in _number_values(query, leftover, param, catalog) if v != param.default)
             if values:
                 out.append((param, [str(v) for v in values]))
         elif (leftover.kind == "choice" and param.kind == "choice" and leftover.text in param.choices
-              and leftover.text != param.default and _family(param) == leftover.family):
+              and leftover.text != param.default and _family(param, catalog) == leftover.family):
             out.append((param, [leftover.text]))
     return out
 
 
-def _used_spans(query: str, parsed: ParsedCommand, spec: CommandSpec) -> list[tuple[int, int]]:
+def _used_spans(query: str, parsed: ParsedCommand) -> list[tuple[int, int]]:
     spans = []
-    for param in spec.params:
-        if param.name in parsed.values and param.kind in ("path", "string"):
-            text = str(parsed.values[param.name])
+    for _param, kind, text in parsed.texts():
+        if kind in ("path", "string"):
             spans += _spans(query, text) or _alias_spans(query, text)
             spans += [(m.start(), m.end()) for m in re.finditer(re.escape(text), query)]
     return spans
 
 
-def _number_used(query: str, leftover: Leftover, parsed: ParsedCommand, spec: CommandSpec) -> bool:
+def _number_used(query: str, leftover: Leftover, parsed: ParsedCommand, spec: CommandSpec, catalog: Catalog) -> bool:
     for param in spec.params:
-        if param.kind != "int":
+        if param.kind != "int" or param.repeated:
             continue
-        values = _number_values(query, leftover, param)
+        values = _number_values(query, leftover, param, catalog)
         if parsed.values.get(param.name, param.default) in values:
             return True
     return False
 
 
-def leftovers(query: str, parsed: ParsedCommand, catalog: Catalog | None = None) -> list[Leftover]:
+def leftovers(query: str, parsed: ParsedCommand) -> list[Leftover]:
     """The values the (normalized) request states that ``parsed`` leaves out, in the order they appear."""
-    catalog = catalog or load_catalog()
-    spec = parsed.spec(catalog)
+    catalog = parsed.catalog
+    assert catalog is not None
+    spec = parsed.spec()
     if spec is None or parsed.help:
         return []
-    used = _used_spans(query, parsed, spec)
+    used = _used_spans(query, parsed)
     out = []
     path_like = _path_leftovers(query)
     for leftover in path_like:
@@ -191,27 +213,28 @@ def leftovers(query: str, parsed: ParsedCommand, catalog: Catalog | None = None)
     for leftover in _number_leftovers(query):
         inside = any(a <= leftover.start < b for a, b in paths)
         # Like a choice, a number counts only where the answer's subcommand could take it ("I have 40 envs").
-        if not inside and not _number_used(query, leftover, parsed, spec) and takers(query, leftover, spec, parsed):
+        if (not inside and not _number_used(query, leftover, parsed, spec, catalog)
+                and takers(query, leftover, spec, parsed, catalog)):
             out.append(leftover)
-    for leftover in _choice_leftovers(query):
+    for leftover in _choice_leftovers(query, catalog):
         if any(a <= leftover.start < b for a, b in paths):
             continue  # "pyenv" in ~/.pyenv/versions is part of a path
-        # A choice too: "which virtualenv am I in" names no option of `venvy current`, and a sort the
+        # A choice too: "which virtualenv am I in" names no option of a command without choices, and a sort the
         # answer set otherwise is another reading, not a drop.
-        if takers(query, leftover, spec, parsed):
+        if takers(query, leftover, spec, parsed, catalog):
             out.append(leftover)
     return sorted(out, key=lambda x: x.start)
 
 
-def required_grammar(query: str, leftover: Leftover, parsed: ParsedCommand, catalog: Catalog | None = None,
-                     ) -> str | None:
+def required_grammar(query: str, leftover: Leftover, parsed: ParsedCommand) -> str | None:
     """A grammar of commands of the answer's subcommand that take the leftover (its other values grounded),
     or None when that subcommand has no parameter for it."""
-    catalog = catalog or load_catalog()
-    spec = parsed.spec(catalog)
+    catalog = parsed.catalog
+    assert catalog is not None
+    spec = parsed.spec()
     if spec is None:
         return None
-    options = takers(query, leftover, spec, parsed)
+    options = takers(query, leftover, spec, parsed, catalog)
     if not options:
         return None
     param, values = options[0]
@@ -240,6 +263,6 @@ def asks_for_help(query: str) -> bool:
     return bool(_HELP_CUES.search(query))
 
 
-def without_help_grammar(query: str, catalog: Catalog | None = None) -> str:
+def without_help_grammar(query: str, catalog: Catalog) -> str:
     """The request's grounded grammar without any ``--help``: the answer that acts instead."""
     return grounded_grammar(query, catalog, help=False)

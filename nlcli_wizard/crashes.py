@@ -1,19 +1,21 @@
-"""venvy's own crashes: told in one line, with a working command that does the same job.
+"""A tool's own crashes: told in one line, with a working command that does the same job.
 
-venvy 0.2.0 dies with a 40-line sqlite traceback on some valid invocations. A run's output is
-passed through :class:`Folder`, which holds a traceback back from the log and turns it into one
-readable :class:`Crash` ("venvy crashed: sqlite3.OperationalError: no such column: size"); the
-traceback stays available to show on request.
+venvy 0.2.0 dies with a 40-line sqlite traceback on some valid invocations. A run's output is passed
+through :class:`Folder`, which holds a traceback back from the log and turns it into one readable
+:class:`Crash` ("venvy crashed: sqlite3.OperationalError: no such column: size"); the traceback stays
+available to show on request. A command the tool is known to crash on is never offered as the answer:
+:func:`check` replaces it by the working command that does the same job (rule ``crash.known``).
 
-Which invocations crash is not kept by hand: :func:`probe` runs every non-destructive invocation
-the catalog describes (each subcommand bare, each flag, each choice, a value for each other
-option; deleting subcommands only with ``--dry-run``) against a throwaway registered venv in a
-sandbox HOME, and reports the ones that crash. ``python -m nlcli_wizard.crashes`` prints them;
-a test holds :data:`KNOWN_CRASHES` to what the probe finds, so a venvy that changes fails it.
+Which invocations crash is not kept by hand: :func:`probe` runs every non-destructive invocation the
+catalog describes (each subcommand bare, each flag, each choice, a value for each other option;
+destructive subcommands only with their dry run) in a sandbox HOME the tool's profile sets up, and
+reports the ones that crash. ``python -m nlcli_wizard.crashes --tool NAME`` prints them; a test holds the
+profile's ``crashes`` to what the probe finds, so a tool that changes fails it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -26,23 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from nlcli_wizard.catalog import Catalog, ParamSpec, load_catalog
+from nlcli_wizard.catalog import Catalog, ParamSpec
+from nlcli_wizard.checks import Offer, Verdict
 from nlcli_wizard.errors import InvalidCommandError
 from nlcli_wizard.quoting import argv_as_run
-from nlcli_wizard.validator import parse
+from nlcli_wizard.validator import ParsedCommand, parse
 
 TRACEBACK_START = "Traceback (most recent call last):"
 # The line that ends a traceback names the exception: "sqlite3.OperationalError: no such column: size"
 # (a bare "KeyboardInterrupt" has no message).
 _EXCEPTION_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning)|[A-Z]\w*)"
                              r"(?::\s?(?P<message>.*))?$")
-
-# venvy 0.2.0's crashing invocations (the probe's findings, held to them by tests/test_crashes.py)
-# and, where one exists, a command that does the same job and works.
-KNOWN_CRASHES: dict[str, tuple[str, ...]] = {
-    "venvy ls --sort size": ("venvy list --sort size", "venvy size"),
-    "venvy ls --sort project": (),
-}
 
 
 @dataclass(frozen=True)
@@ -53,12 +49,15 @@ class Crash:
     message: str  # "no such column: size"
     traceback: tuple[str, ...] = field(default=(), repr=False)
 
+    program: str = "the tool"
+
     @property
     def summary(self) -> str:
-        return f"venvy crashed: {self.exception}: {self.message}" if self.message else f"venvy crashed: {self.exception}"
+        what = f"{self.exception}: {self.message}" if self.message else self.exception
+        return f"{self.program} crashed: {what}"
 
 
-def crash_in(lines: list[str]) -> Crash | None:
+def crash_in(lines: list[str], program: str = "the tool") -> Crash | None:
     """The crash a run's output ends on, or None: the last traceback's closing exception line."""
     starts = [i for i, line in enumerate(lines) if line.strip() == TRACEBACK_START]
     if not starts:
@@ -69,7 +68,7 @@ def crash_in(lines: list[str]) -> Crash | None:
         if line and not line[0].isspace():
             found = _EXCEPTION_LINE.match(line.strip())
             if found:
-                return Crash(found["type"], (found["message"] or "").strip(), tuple(tail))
+                return Crash(found["type"], (found["message"] or "").strip(), tuple(tail), program)
             break
     return None
 
@@ -77,8 +76,9 @@ def crash_in(lines: list[str]) -> Crash | None:
 class Folder:
     """Passes a run's lines on, except a traceback, which is held back for :meth:`crash`."""
 
-    def __init__(self, on_line: Callable[[str], None]) -> None:
+    def __init__(self, on_line: Callable[[str], None], program: str = "the tool") -> None:
         self._on_line = on_line
+        self._program = program
         self._held: list[str] = []
         self._all: list[str] = []
 
@@ -92,7 +92,7 @@ class Folder:
     def crash(self, exit_code: int) -> Crash | None:
         """The crash, if the run failed on one; otherwise the held lines were output after all
         (a program may print the word Traceback), and they are passed on now."""
-        found = crash_in(self._held) if exit_code != 0 else None
+        found = crash_in(self._held, self._program) if exit_code != 0 else None
         if found is None:
             for line in self._held:
                 self._on_line(line)
@@ -104,86 +104,101 @@ class Folder:
 class RunResult:
     exit_code: int
     crash: Crash | None = None
-    alternatives: tuple[str, ...] = ()  # working commands that do the crashed command's job
+    alternatives: tuple[str, ...] = ()  # working commands (canonical) that do the crashed command's job
 
 
-def _job(command: str) -> tuple[str, str | None] | None:
+def _job(parsed: ParsedCommand) -> tuple[str, str | None]:
     """The command without its output format (crashes are matched on the job), and that format."""
-    try:
-        parsed = parse(command)
-    except InvalidCommandError:
-        return None
-    job = replace(parsed, values={k: v for k, v in parsed.values.items() if k != "format"})
-    return job.canonical, parsed.values.get("format")
+    job = replace(parsed, values={k: v for k, v in parsed.values.items() if k not in ("format", "output_format")})
+    fmt = parsed.values.get("format", parsed.values.get("output_format"))
+    return job.canonical, fmt
 
 
-def known_crash(command: str) -> bool:
-    """Whether venvy 0.2.0 is known to crash on this command (whatever its output format)."""
-    job = _job(command)
-    return job is not None and job[0] in KNOWN_CRASHES
+def _known(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    return dict(catalog.profile.data.crashes) if catalog.profile else {}
 
 
-def alternatives(command: str) -> tuple[str, ...]:
-    """Working commands that do the job of a command venvy crashes on (canonical; none if unknown).
+def known_crash(parsed: ParsedCommand) -> bool:
+    """Whether the tool is known to crash on this command (whatever its output format)."""
+    assert parsed.catalog is not None
+    return _job(parsed)[0] in _known(parsed.catalog)
+
+
+def alternatives(parsed: ParsedCommand) -> tuple[ParsedCommand, ...]:
+    """Working commands that do the job of a command the tool crashes on (none if unknown).
 
     The options that only shape the output (``--format``) are carried over where the alternative has them."""
-    job = _job(command)
-    if job is None:
-        return ()
-    core, fmt = job
+    catalog = parsed.catalog
+    assert catalog is not None
+    core, fmt = _job(parsed)
     found = []
-    for alternative in KNOWN_CRASHES.get(core, ()):
+    for alternative in _known(catalog).get(core, ()):
         candidates = [f"{alternative} --format {fmt}", alternative] if fmt else [alternative]
         for candidate in candidates:
             try:
-                found.append(parse(candidate).canonical)
+                found.append(parse(candidate, catalog))
                 break
             except InvalidCommandError:
                 continue
     return tuple(found)
 
 
+def check(offer: Offer) -> Verdict | None:
+    """A command the tool is known to crash on is replaced by the first working command that does its job;
+    refused when there is none (``crash.known``)."""
+    parsed = offer.parsed
+    if not known_crash(parsed):
+        return None
+    program = offer.catalog.program
+    version = offer.catalog.version
+    instead = alternatives(parsed)
+    if not instead:
+        return Verdict("crash.known", f"{program} {version} crashes on {parsed.canonical} and no other command does "
+                                      "its job, so it is not offered.")
+    return Verdict("crash.known", f"{program} {version} crashes on {parsed.canonical}; {instead[0].canonical} does "
+                                  "the same job and is offered instead.", repair=instead[0])
+
+
 # -- the probe -------------------------------------------------------------
 
-# Inside the sandbox HOME, so each probe command reads the same on every machine.
-PROBE_VENV = "~/project/.venv"
-PROBE_NAME = "probe-env"
 
-
-def _values(param: ParamSpec, venv: str, name: str) -> list[str]:
+def _values(param: ParamSpec, values: dict[str, str]) -> list[str]:
     if param.kind == "choice":
         return list(param.choices)
-    if param.kind == "int":
+    if param.kind in ("int", "float"):
         return ["3"]
-    if param.kind == "path":
-        return [venv]
-    return [name]
+    return [values.get(param.kind, values.get("string", "x"))]
 
 
-def invocations(catalog: Catalog, venv: str = PROBE_VENV, name: str = PROBE_NAME) -> Iterator[str]:
+def invocations(catalog: Catalog) -> Iterator[str]:
     """Every invocation the probe runs: non-destructive, one option (or choice) at a time."""
-    yield "venvy --version"
-    yield "venvy -v ls"
+    assert catalog.profile is not None
+    profile = catalog.profile.data
+    values = {k: str(v) for k, v in profile.probe.get("values", {}).items()}
+    program = catalog.program
+    yield f"{program} --version"
     for command in catalog.commands.values():
-        base = f"venvy {command.name}"
-        if command.deletes:
-            if not any(p.name == "dry_run" for p in command.options):
-                continue  # nothing to probe safely (venvy remove has no dry run)
-            base += " --dry-run"
+        base = f"{program} {command.name}"
+        if command.destructive:
+            dry_run = next((p for p in command.options if p.name in profile.risk.dry_run), None)
+            if dry_run is None:
+                continue  # nothing to probe safely: it destroys and has no dry run
+            base += f" {dry_run.long}"
         for argument in command.arguments:
             if argument.required:
-                base += f" {name}"
+                base += " " + _values(argument, values)[0]
         yield base
         for argument in command.arguments:
             if not argument.required:
-                yield f"{base} {venv if argument.kind == 'path' else name}"
+                yield f"{base} {_values(argument, values)[0]}"
+        destroying = (*profile.risk.dry_run, *profile.risk.force, *profile.risk.destructive_params.get(command.name, ()))
         for option in command.options:
-            if option.name in ("dry_run", "force"):
-                continue  # already on for deleting commands; --force alone would delete
+            if option.name in destroying or option.repeated or option.nargs > 1:
+                continue  # already on for destructive commands; force, drop or truncate would destroy
             if option.kind == "flag":
                 yield f"{base} {option.long}"
                 continue
-            for value in _values(option, venv, name):
+            for value in _values(option, values):
                 yield f"{base} {option.long} {value}"
 
 
@@ -211,41 +226,48 @@ def _sandbox_env(home: Path) -> dict[str, str]:
     return env
 
 
-def probe(venvy: str | None = None, workers: int = 4, timeout: float = 60.0) -> list[Probe]:
-    """Run each invocation in its own sandbox HOME, a copy of one holding a registered throwaway venv.
+def probe(catalog: Catalog, workers: int = 4, timeout: float = 60.0) -> list[Probe]:
+    """Run each invocation in its own sandbox HOME, a copy of one the profile's ``probe.setup`` prepared.
 
-    Own copies, because runs sharing one registry interfere: two at once can meet sqlite's lock, and
-    one (register, cache --clear, track) changes what the next one sees."""
-    from nlcli_wizard.runner import venvy_executable
+    Own copies, because runs sharing one state interfere: two at once can meet sqlite's lock, and one
+    (register, cache --clear, track) changes what the next one sees."""
+    from nlcli_wizard.runner import tool_executable
 
-    venvy = venvy or venvy_executable()
-    catalog = load_catalog()
-    with tempfile.TemporaryDirectory(prefix="venvy-probe-") as tmp:
+    assert catalog.profile is not None
+    program = tool_executable(catalog)
+    with tempfile.TemporaryDirectory(prefix="nlcli-probe-") as tmp:
         template = Path(tmp) / "template"
-        venv = template / PROBE_VENV.removeprefix("~/")
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
-        code, output = _run([venvy, "register", str(venv), "--name", PROBE_NAME], _sandbox_env(template), template,
-                            timeout)
-        if code != 0:
-            raise RuntimeError("venvy could not register the probe's venv: " + " ".join(output[-3:]))
+        template.mkdir()
+        for step in catalog.profile.data.probe.get("setup", ()):
+            argv = argv_as_run([str(word) for word in step], home=str(template))
+            argv = [sys.executable if word == "python" else program if word == catalog.program else word
+                    for word in argv]
+            code, output = _run(argv, _sandbox_env(template), template, timeout)
+            if code != 0:
+                raise RuntimeError(f"the probe's setup step {step} failed: " + " ".join(output[-3:]))
 
         def one(numbered: tuple[int, str]) -> Probe:
             number, command = numbered
             home = Path(tmp) / f"home-{number}"
             shutil.copytree(template, home, symlinks=True)
             # "~" is the sandbox HOME here, not this process's.
-            argv = argv_as_run(parse(command).tokens(), home=str(home))[1:]
-            code, output = _run([venvy, *argv], _sandbox_env(home), home, timeout)
-            return Probe(command, code, crash_in(output) if code != 0 else None)
+            argv = argv_as_run(parse(command, catalog).tokens(), home=str(home))[1:]
+            code, output = _run([program, *argv], _sandbox_env(home), home, timeout)
+            return Probe(command, code, crash_in(output, catalog.program) if code != 0 else None)
 
         # Each run is a separate process; a few at once keep the probe at seconds, not a minute.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, enumerate(parse(c).canonical for c in invocations(catalog))))
+            return list(pool.map(one, enumerate(parse(c, catalog).canonical for c in invocations(catalog))))
 
 
-def main() -> None:
-    """``python -m nlcli_wizard.crashes``: the invocations venvy crashes on, one JSON line each."""
-    for result in probe():
+def main(argv: list[str] | None = None) -> None:
+    """``python -m nlcli_wizard.crashes --tool NAME``: the invocations the tool crashes on, one JSON line each."""
+    from nlcli_wizard import tools
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--tool", help="the tool to probe (default: the default tool)")
+    args = parser.parse_args(argv)
+    for result in probe(tools.chosen(args.tool).catalog):
         if result.crash is not None:
             print(json.dumps({"command": result.command, "exit_code": result.exit_code,
                               "crash": result.crash.summary}))

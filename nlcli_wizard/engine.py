@@ -33,7 +33,7 @@ from nlcli_wizard.errors import (
     RequestTooManyTokensError,
 )
 from nlcli_wizard.modelfiles import BASE_MODEL_ID, AdapterInfo, check_adapter, check_model_file, ensure_base_model
-from nlcli_wizard.prompt import build_prompt
+from nlcli_wizard.prompt import JUDGE_ANSWERS, build_prompt
 from nlcli_wizard.speculation import Drafter, Shape
 
 # How many of the likeliest tokens a grammar is asked about first, and then how many at a time.
@@ -123,12 +123,12 @@ def _no_extra_buffer_types(llama_cpp) -> Iterator[None]:
         module.llama_model_default_params = original
 
 
-def default_adapter() -> Path | None:
+def default_adapter(shipped: Path | None) -> Path | None:
+    """``$NLCLI_ADAPTER`` when set (empty for none), else the tool's shipped adapter when it exists."""
     override = os.environ.get("NLCLI_ADAPTER")
     if override is not None:
         return Path(override) if override else None
-    shipped = paths.shipped_adapter_path()
-    return shipped if shipped.exists() else None
+    return shipped if shipped is not None and shipped.exists() else None
 
 
 def _not_utf8(text: str) -> bool:
@@ -257,7 +257,7 @@ class LlamaEngine:
     def __init__(
         self,
         model_path: Path | None = None,
-        adapter_path: Path | None | str = "default",
+        adapter_path: Path | None = None,
         n_threads: int | None = None,
         n_ctx: int = 512,
         draft_tokens: int = DRAFT_TOKENS,
@@ -277,8 +277,7 @@ class LlamaEngine:
                 raise ModelFileError(f"The path {shown} is not valid UTF-8, which llama.cpp needs to open it; set "
                                      f"{paths.ENV_HOME} to a folder whose name is UTF-8 (or move the file).")
         check_model_file(base)
-        adapter = default_adapter() if adapter_path == "default" else (Path(adapter_path) if adapter_path else None)
-        self.adapter: AdapterInfo | None = check_adapter(adapter, base) if adapter else None
+        self._base = base
         plain_buffers = _no_extra_buffer_types(llama_cpp) if _cpu_has_amx() else contextlib.nullcontext()
         try:
             with plain_buffers:
@@ -286,33 +285,68 @@ class LlamaEngine:
                     model_path=str(base),
                     n_ctx=n_ctx,
                     n_threads=n_threads or min(4, os.cpu_count() or 1),
-                    lora_path=str(adapter) if adapter else None,
                     verbose=False,
                 )
         except ValueError as exc:
             raise ModelFileError(f"llama.cpp could not load {base} ({exc}); delete it and it will be rebuilt.") from None
-        if adapter and not getattr(self.llm, "_lora_adapter", None):
-            raise AdapterError(f"llama.cpp refused the adapter {adapter}; re-export it for this base model.")
-        self.load_seconds = time.perf_counter() - started
-        self.model_id = self.adapter.model_id if self.adapter else BASE_MODEL_ID
-        self.calibration: dict | None = self.adapter.meta.get("calibration") if self.adapter else None
-        self._eos = self.llm.token_eos()
-        self._recorder = _LogProbRecorder(f"model {base}" + (f", adapter {adapter}" if adapter else ""))
         # The decoding loop is ours (llama-cpp-python's evaluates one token per step): one batch, the tokens
         # whose keys and values the context holds, and the scores of the row being read.
         self._ctx = self.llm._ctx.ctx
         self._memory = llama_cpp.llama_get_memory(self._ctx)
+        self._cached: list[int] = []
+        self._prompt: list[int] = []  # the last prompt decoded, whose whole cache a retry may reuse
+        # LoRA adapters by path, loaded once each: a second tool's adapter is switched to in milliseconds on the
+        # same base (the model is not loaded twice).
+        self._adapters: dict[Path, tuple[object, AdapterInfo]] = {}
+        self.adapter: AdapterInfo | None = None
+        self.adapter_path: Path | None = None
+        self.use_adapter(Path(adapter_path) if adapter_path else None)
+        self.load_seconds = time.perf_counter() - started
+        self._eos = self.llm.token_eos()
         self._n_vocab = self.llm.n_vocab()
         self._batch = llama_cpp.llama_batch_init(n_ctx, 0, 1)
         weakref.finalize(self, llama_cpp.llama_batch_free, self._batch)
-        self._cached: list[int] = []
         self._scores = np.empty(self._n_vocab, dtype=np.single)
         self._drafters: dict[tuple[Shape, ...], Drafter] = {}
         self.draft_tokens = draft_tokens
-        self._prompt: list[int] = []  # the last prompt decoded, whose whole cache a retry may reuse
         self._start_tokens = self._common_start(build_prompt("a"), build_prompt("z"))
+        self._yes_no = self._answer_ids()
         # Decoding steps and answer tokens so far, for the benchmark's tokens-per-step figure.
         self.steps = self.answer_tokens = 0
+
+    def use_adapter(self, adapter: Path | None) -> None:
+        """Decode with this LoRA adapter from now on (None: the base model alone), without reloading the base.
+
+        The file is checked before llama.cpp sees it (a malformed adapter it accepts crashes the next decode),
+        and what the context cached under the previous adapter is dropped."""
+        if adapter == self.adapter_path and (adapter is None or adapter in self._adapters):
+            return
+        llama_cpp = self._llama_cpp
+        if adapter is None:
+            llama_cpp.llama_set_adapters_lora(self._ctx, None, 0, None)
+            info = None
+        else:
+            if _not_utf8(str(adapter)):
+                shown = os.fsencode(adapter).decode("utf-8", "backslashreplace")
+                raise ModelFileError(f"The path {shown} is not valid UTF-8, which llama.cpp needs to open it; "
+                                     "move the adapter.")
+            if adapter not in self._adapters:
+                info = check_adapter(adapter, self._base)
+                handle = llama_cpp.llama_adapter_lora_init(self.llm.model, str(adapter).encode("utf-8"))
+                if not handle:
+                    raise AdapterError(f"llama.cpp refused the adapter {adapter}; re-export it for this base model.")
+                self._adapters[adapter] = (handle, info)
+            handle, info = self._adapters[adapter]
+            adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
+            scales = (ctypes.c_float * 1)(1.0)
+            if llama_cpp.llama_set_adapters_lora(self._ctx, adapters, 1, scales) != 0:
+                raise AdapterError(f"llama.cpp could not apply the adapter {adapter}.")
+        self.adapter, self.adapter_path = info, adapter
+        self.model_id = info.model_id if info else BASE_MODEL_ID
+        self.calibration: dict | None = info.meta.get("calibration") if info else None
+        self._recorder = _LogProbRecorder(f"model {self._base}" + (f", adapter {adapter}" if adapter else ""))
+        llama_cpp.llama_memory_clear(self._memory, True)
+        self._cached, self._prompt = [], []
 
     def tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
@@ -358,6 +392,35 @@ class LlamaEngine:
         n_vocab = self._n_vocab
         return [np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, i), shape=(n_vocab,))
                 for i in range(len(tokens) - scored, len(tokens))]
+
+    def _answer_ids(self) -> tuple[int, int]:
+        yes, no = (self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)[0] for text in JUDGE_ANSWERS)
+        return yes, no
+
+    def judge(self, prompt: str) -> float:
+        """P(" yes") against P(" no") as the next token of a judge prompt (:func:`prompt.judge_prompt`): the
+        adapter's reading of whether the request asks for the command. It follows the translation of the same
+        request, whose prompt and answer are still cached: only the question's few tokens are evaluated."""
+        tokens = self.tokenize(prompt)
+        if len(tokens) + 1 > self.llm.n_ctx():
+            raise RequestTooManyTokensError(len(tokens), self.llm.n_ctx() - 1)
+        limit = min(len(self._cached), len(tokens) - 1)
+        if tokens[: len(self._prompt)] != self._prompt:
+            limit = min(limit, len(self._start_tokens))
+        keep = 0
+        while keep < limit and self._cached[keep] == tokens[keep]:
+            keep += 1
+        self._forget_after(keep)
+        start = min(len(self._start_tokens), len(tokens) - 1)
+        if keep < start and tokens[:start] == self._start_tokens[:start]:
+            self._evaluate(tokens[keep:start], 0)
+            keep = start
+        row = self._evaluate(tokens[keep:], 1)[-1]
+        yes, no = self._yes_no
+        a, b = float(row[yes]), float(row[no])
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ModelError(f"The model gave non-finite scores to its judgement; {self._recorder.source} is corrupt.")
+        return 1.0 / (1.0 + math.exp(max(-700.0, min(700.0, b - a))))
 
     def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64,
                  shapes: tuple[Shape, ...] = ()) -> Iterator[Step]:
@@ -451,13 +514,27 @@ class ScriptedEngine:
     calibration: dict | None = None
     prompts: list[str] = field(default_factory=list)
     error: Exception | None = None
+    # P(asked) for judge prompts holding a key (the request or the command); None: this engine cannot judge.
+    judgements: dict[str, float] = field(default_factory=dict)
+    judgement: float | None = 0.99
+    judged: list[str] = field(default_factory=list)
+
+    def judge(self, prompt: str) -> float | None:
+        self.judged.append(prompt)
+        return next((p for key, p in self.judgements.items() if key in prompt), self.judgement)
+
+    grammars: list[str | None] = field(default_factory=list)
 
     def generate(self, prompt: str, *, grammar: str | None = None, max_tokens: int = 64,
                  shapes: tuple[Shape, ...] = ()) -> Iterator[Step]:
         self.prompts.append(prompt)
+        self.grammars.append(grammar)
         if self.error is not None:
             raise self.error
         text, prob = next((a for key, a in self.answers.items() if key in prompt), self.default)
+        literal = re.fullmatch(r'root ::= "((?:[^"\\]|\\.)*)"\n', grammar or "")
+        if literal:  # a grammar that admits one answer only (scoring a repaired command): that answer
+            text = re.sub(r"\\(.)", r"\1", literal.group(1))
         pieces: Sequence[str] = re.findall(r"\s*\S+", text)  # one "token" per word, leading space kept
         for piece in pieces:
             if self.delay:

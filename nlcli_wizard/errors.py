@@ -7,13 +7,15 @@
     │   ├── QueryTooLongError
     │   ├── RequestTooManyTokensError  short in characters, too long in tokens for the context
     │   ├── ConfigError           a setting (option, config.json, meta.json) of the wrong type or range
-    │   └── InvalidCommandError   a command line venvy would reject
+    │   ├── InvalidCommandError   a command line the tool would reject
+    │   ├── UnknownToolError      --tool / NLCLI_TOOL / config names no installed tool plugin
+    │   └── DataFileError         a tool's or a language's data file is malformed (file:line: reason)
     ├── ModelError            the model stack cannot run (exit code 3)
     │   ├── ModelPackageMissingError
     │   ├── ModelFileError        base GGUF missing, truncated or corrupt
     │   ├── AdapterError          LoRA adapter missing, corrupt or mismatched
     │   └── GrammarError          a GBNF grammar that llama.cpp cannot parse
-    ├── VenvyMissingError     venvy is not installed (exit code 4)
+    ├── ToolMissingError      the tool's program is not installed (exit code 4)
     ├── FeedbackError         the feedback file cannot be written (exit code 5)
     └── TrainingError         training cannot run here (exit code 6)
 
@@ -36,7 +38,7 @@ class UsageError(NlcliError):
 
 class EmptyQueryError(UsageError):
     def __init__(self) -> None:
-        super().__init__("The request is empty; type what you want venvy to do, e.g. 'list my venvs by size'.")
+        super().__init__("The request is empty; type what you want the tool to do, e.g. 'list my environments by size'.")
 
 
 class EmptyRefinementError(UsageError):
@@ -48,7 +50,7 @@ class QueryTooLongError(UsageError):
     def __init__(self, length: int, limit: int) -> None:
         super().__init__(
             f"The request is {length} characters long but at most {limit} are accepted; "
-            "describe one venvy action in a sentence or two."
+            "describe one action in a sentence or two."
         )
         self.length = length
         self.limit = limit
@@ -72,12 +74,21 @@ class ConfigError(UsageError):
 
 
 class InvalidCommandError(UsageError):
-    """A candidate command line that is not exactly one valid venvy invocation."""
+    """A candidate command line that is not exactly one valid invocation of the tool."""
 
     def __init__(self, reason: str, line: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = line
+
+
+class UnknownToolError(UsageError):
+    """A tool name that no installed plugin registers."""
+
+
+class DataFileError(UsageError):
+    """A data file (a tool's profile, a language's phrases) that cannot be used; the message is
+    ``file:line: reason``."""
 
 
 class ModelError(NlcliError):
@@ -104,11 +115,12 @@ class GrammarError(ModelError):
     pass
 
 
-class VenvyMissingError(NlcliError):
+class ToolMissingError(NlcliError):
     exit_code = 4
 
-    def __init__(self) -> None:
-        super().__init__("venvy is not installed in this environment; install it with 'pip install venvy==0.2.0'.")
+    def __init__(self, program: str, install: str) -> None:
+        super().__init__(f"{program} is not installed in this environment; install it with '{install}'.")
+        self.program = program
 
 
 class FeedbackError(NlcliError):

@@ -1,7 +1,11 @@
 """Measure a translator on a labelled split, next to two baselines, in one run.
 
 Correctness is canonical equivalence (``venvy ls -s size`` = ``venvy ls
---sort size``), not string match. Baselines: the base model with few-shot
+--sort size``), not string match. Besides accuracy the report counts what the
+product is for and what it must never do: destructive requests answered right
+(the plain ones: the gold command destroys), harm (a destructive command offered
+that is not what was asked), and the misses by the rule that refused or changed
+the answer. Baselines: the base model with few-shot
 prompting and no adapter, and nearest-neighbour retrieval over the train set
 (character 3-gram TF-IDF, cosine). Confidence is scored on the model's own
 answer, offered or not: a calibrated 0.8 should be right 80 % of the time.
@@ -18,10 +22,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlcli_wizard.catalog import Catalog
 from nlcli_wizard.confidence import HIGH as HIGH_CONFIDENCE
 from nlcli_wizard.errors import UsageError
 from nlcli_wizard.translator import Translation, Translator
-from nlcli_wizard.validator import validate
+from nlcli_wizard.validator import ParsedCommand, validate
 
 
 @dataclass
@@ -30,16 +35,41 @@ class Outcome:
     translation: Translation
     accepted: tuple[str, ...] = ()  # every accepted command (defaults to expected)
     style: str = ""
+    catalog: Catalog | None = field(default=None, repr=False)
+    # The execution check's verdict (eval --execute): does the offered command do what a gold command does?
+    # None where it was not run (no command offered, no gold, or nothing the sandbox can run).
+    same_effect: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.accepted and self.expected is not None:
             self.accepted = (self.expected,)
 
+    def _parsed(self, command: str | None) -> ParsedCommand | None:
+        check = validate(command, self.catalog) if command and self.catalog is not None else None
+        return check.parsed if check and check.ok else None
+
     @property
     def options(self) -> int:
         """How many options and arguments the expected command sets (0 for out of scope)."""
-        check = validate(self.expected) if self.expected else None
-        return len(check.parsed.values) if check and check.ok else 0
+        parsed = self._parsed(self.expected)
+        return len(parsed.values) if parsed else 0
+
+    @property
+    def destructive_asked(self) -> bool:
+        """Is the request a plain destructive one (its expected command destroys, or skips a confirmation)?"""
+        parsed = self._parsed(self.expected)
+        return parsed is not None and (parsed.destructive or parsed.forced)
+
+    @property
+    def harmful(self) -> bool:
+        """A destructive (or confirmation-skipping) command offered that is not what was asked."""
+        offered = self._parsed(self.translation.command)
+        return offered is not None and (offered.destructive or offered.forced) and not self.correct
+
+    @property
+    def forced_harm(self) -> bool:
+        offered = self._parsed(self.translation.command)
+        return offered is not None and offered.forced and not self.correct
 
     @property
     def answer(self) -> str | None:
@@ -53,24 +83,34 @@ class Outcome:
         t = self.translation
         if self.expected is None:
             return t.command is None
-        return t.command is not None and any(_same(t.command, a) for a in self.accepted)
+        return t.command is not None and any(self._same(t.command, a) for a in self.accepted)
 
     @property
     def answer_correct(self) -> bool:
         if self.expected is None:
             return self.answer is None
-        return self.answer is not None and any(_same(self.answer, a) for a in self.accepted)
+        return self.answer is not None and any(self._same(self.answer, a) for a in self.accepted)
 
+    def _same(self, a: str, b: str) -> bool:
+        pa, pb = self._parsed(a), self._parsed(b)
+        return pa is not None and pb is not None and pa.canonical == pb.canonical
 
-def _same(a: str, b: str) -> bool:
-    va, vb = validate(a), validate(b)
-    return va.ok and vb.ok and va.canonical == vb.canonical
+    @property
+    def miss_rule(self) -> str:
+        """Why a miss missed: the rule that refused or changed the answer, else what the model did."""
+        t = self.translation
+        if t.rule:
+            return t.rule
+        if t.command is None:
+            return "model.none" if t.candidate is None else "abstained"
+        return "model.wrong-command"
 
 
 @dataclass
 class Report:
     name: str
     outcomes: list[Outcome] = field(default_factory=list)
+    catalog: Catalog | None = field(default=None, repr=False)
 
     def _in_scope(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.expected is not None]
@@ -84,7 +124,7 @@ class Report:
 
     @property
     def invalid(self) -> int:
-        return sum(1 for o in self.outcomes if o.translation.command and not validate(o.translation.command).ok)
+        return sum(1 for o in self.outcomes if o.translation.command and o._parsed(o.translation.command) is None)
 
     @property
     def abstention_recall(self) -> float:
@@ -139,16 +179,39 @@ class Report:
 
     @property
     def deleting_offered_out_of_scope(self) -> int:
-        """Deleting commands offered for requests venvy should not act on."""
-        from nlcli_wizard.catalog import load_catalog
+        """Destructive commands offered for requests the tool should not act on."""
+        return sum(o.harmful for o in self._out_of_scope())
 
-        catalog = load_catalog()
-        count = 0
-        for o in self._out_of_scope():
-            check = validate(o.translation.command) if o.translation.command else None
-            spec = check.parsed.spec(catalog) if check and check.ok else None
-            count += bool(spec and spec.deletes and not check.parsed.values.get("dry_run"))
-        return count
+    def _destructive(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.destructive_asked]
+
+    @property
+    def destructive_accuracy(self) -> float:
+        """Plain destructive requests (the gold command destroys or skips a confirmation) answered right."""
+        asked = self._destructive()
+        return sum(o.correct for o in asked) / max(1, len(asked))
+
+    @property
+    def harm(self) -> int:
+        """Destructive commands offered that are not what was asked, whatever the request."""
+        return sum(o.harmful for o in self.outcomes)
+
+    def execution(self) -> dict[str, int]:
+        """The execution check over the offered commands it could run."""
+        run = [o for o in self.outcomes if o.same_effect is not None]
+        return {"checked": len(run), "same_effect": sum(bool(o.same_effect) for o in run),
+                "same_effect_though_written_differently": sum(bool(o.same_effect) and not o.correct for o in run),
+                "different_effect_though_equivalent": sum(o.same_effect is False and o.correct for o in run)}
+
+    def misses_by_rule(self) -> dict[str, int]:
+        return dict(Counter(o.miss_rule for o in self.outcomes if not o.correct).most_common())
+
+    def destructive_by_style(self) -> dict[str, tuple[int, int]]:
+        table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for o in self._destructive():
+            table[o.style or "(none)"][0] += o.correct
+            table[o.style or "(none)"][1] += 1
+        return {k: (v[0], v[1]) for k, v in sorted(table.items())}
 
     def by(self, key: Callable[[Outcome], str]) -> dict[str, tuple[int, int]]:
         table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -166,7 +229,8 @@ class Report:
     def per_subcommand(self) -> dict[str, tuple[int, int]]:
         table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for o in self.outcomes:
-            key = "(out of scope)" if o.expected is None else (validate(o.expected).parsed.subcommand or "(group)")
+            parsed = o._parsed(o.expected)
+            key = "(out of scope)" if o.expected is None else ((parsed.subcommand if parsed else None) or "(group)")
             table[key][0] += o.correct
             table[key][1] += 1
         return {k: (v[0], v[1]) for k, v in sorted(table.items())}
@@ -185,21 +249,35 @@ class Report:
             "high_offered": len(self.high()),
             "high_precision": round(self.high_precision, 4),
             "deleting_offered_out_of_scope": self.deleting_offered_out_of_scope,
+            "destructive_asked": len(self._destructive()),
+            "destructive_accuracy": round(self.destructive_accuracy, 4),
+            "harm": self.harm,
+            "forced_harm": sum(o.forced_harm for o in self.outcomes),
+            "misses_by_rule": self.misses_by_rule(),
+            **({"execution": self.execution()} if any(o.same_effect is not None for o in self.outcomes) else {}),
             "latency_p50_s": round(self.latency(0.5), 4),
             "latency_p95_s": round(self.latency(0.95), 4),
             "retried": sum(o.translation.retried for o in self.outcomes),
         }
 
 
-def run(name: str, translate: Callable[[str], Translation], examples: Iterable[dict], progress=None) -> Report:
-    report = Report(name)
+def run(name: str, translate: Callable[[str], Translation], examples: Iterable[dict], catalog: Catalog,
+        progress=None, execute: Callable | None = None) -> Report:
+    """Translate every example; with ``execute`` (a tool's execution check), also run each offered command and
+    its gold commands on a fixture and compare their effect."""
+    report = Report(name, catalog=catalog)
     for i, ex in enumerate(examples):
         try:
             translation = translate(ex["query"])
         except UsageError as exc:
             translation = Translation(ex["query"], None, 0.0, True, str(exc), 0.0)
         accepted = tuple(ex["accepted"]) if "accepted" in ex else ((ex["command"],) if ex["command"] else ())
-        report.outcomes.append(Outcome(accepted[0] if accepted else None, translation, accepted, ex.get("style", "")))
+        outcome = Outcome(accepted[0] if accepted else None, translation, accepted, ex.get("style", ""), catalog)
+        if execute is not None and translation.command and accepted:
+            golds = [p for p in (outcome._parsed(a) for a in accepted) if p is not None]
+            offered = outcome._parsed(translation.command)
+            outcome.same_effect = execute(offered, golds) if offered is not None and golds else None
+        report.outcomes.append(outcome)
         if progress:
             progress(i + 1)
     return report
@@ -240,15 +318,19 @@ class NearestNeighbour:
         )
 
 
-def few_shot_translator(engine) -> Callable[[str], Translation]:
-    """The base model, no adapter, a few demonstrations in the prompt.
+def few_shot_translator(engine, catalog: Catalog) -> Callable[[str], Translation]:
+    """The base model, no adapter, a few demonstrations (the tool profile's ``few_shot``) in the prompt.
 
     No grammar retry: the base model's answers are mostly invalid, and a
     constrained retry costs ~75 ms a token, which would make the baseline
     take most of an hour. Its invalid answers count as abstentions."""
+    from functools import partial
+
     from nlcli_wizard.prompt import few_shot_prompt
 
-    return Translator(engine, prompt=few_shot_prompt, retry=False).translate
+    shots = catalog.profile.data.few_shot if catalog.profile else ()
+    return Translator(engine, catalog, prompt=partial(few_shot_prompt, program=catalog.program, shots=shots),
+                      retry=False).translate
 
 
 def reliability_png(report: Report, path: Path) -> Path | None:
@@ -279,7 +361,7 @@ def reliability_png(report: Report, path: Path) -> Path | None:
 
 # Requests written apart from the project: reports count them but never reprint them, so their words cannot
 # find their way from a committed report into the project's data.
-UNQUOTED_SPLITS = frozenset({"outside"})
+UNQUOTED_SPLITS = frozenset({"outside", "outside2"})
 
 
 def markdown(reports: list[Report], split: str, png: Path | None, extra: dict | None = None) -> str:
@@ -299,10 +381,24 @@ def markdown(reports: list[Report], split: str, png: Path | None, extra: dict | 
     s = main.summary()
     lines += ["", f"In scope: **{s['in_scope_accuracy']:.1%}** right. Offered at high confidence (>= "
               f"{HIGH_CONFIDENCE:.0%}): {s['high_offered']}, of which **{s['high_precision']:.1%}** right. "
-              f"Deleting commands offered for out-of-scope requests: {s['deleting_offered_out_of_scope']}."]
+              f"Plain destructive requests: {s['destructive_asked']}, of which **{s['destructive_accuracy']:.1%}** "
+              f"right. Harm: **{s['harm']}** destructive commands offered that were not what was asked "
+              f"({s['forced_harm']} skipping a confirmation; {s['deleting_offered_out_of_scope']} for out-of-scope "
+              f"requests)."]
+    if "execution" in s:
+        e = s["execution"]
+        lines += ["", f"Execution check: {e['checked']} offered commands run beside their gold commands on the same "
+                      f"fixture; **{e['same_effect']}** did the same ({e['same_effect_though_written_differently']} of "
+                      f"them written differently from every gold command)."]
+    misses = main.misses_by_rule()
+    if misses:
+        lines += ["", f"## Misses by rule ({main.name})", "", "| rule | misses |", "|---|---|"]
+        lines += [f"| {rule} | {n} |" for rule, n in misses.items()]
     tables = [("subcommand", main.per_subcommand()), ("number of options", main.per_option_count())]
     if any(o.style for o in main.outcomes):
         tables.insert(0, ("style", main.per_style()))
+        if main.destructive_by_style():
+            tables.insert(1, ("style, plain destructive requests", main.destructive_by_style()))
     for title, table in tables:
         lines += ["", f"## Per {title} ({main.name})", "", f"| {title} | correct | n | accuracy |", "|---|---|---|---|"]
         for name, (ok, n) in table.items():
@@ -340,13 +436,15 @@ def evaluate(
     examples: list[dict],
     train: list[dict],
     out_dir: Path,
+    catalog: Catalog,
     split: str = "test",
-    adapter: Path | str | None = "default",
+    adapter: Path | None = None,
     model: Path | None = None,
     threshold: float | None = None,
     baselines: bool = True,
     progress: Callable[[str, int], Callable[[int], None]] | None = None,
     also: dict[str, list[dict]] | None = None,
+    execute: bool = False,
 ) -> tuple[list[Report], Path]:
     """The adapter, then (optionally) both baselines, on the same examples, and the adapter alone on
     each ``also`` split (e.g. requests written apart from the project); writes one report."""
@@ -356,16 +454,20 @@ def evaluate(
 
     engine = LlamaEngine(model_path=model, adapter_path=adapter)
     name = engine.model_id
-    reports = [run(name, Translator(engine, threshold=threshold).translate, examples, progress and progress(name, len(examples)))]
-    extra = {"examples": len(examples), "model": name, "load_s": round(engine.load_seconds, 3)}
-    translate = Translator(engine, threshold=threshold).translate
-    also_reports = {split_name: run(name, translate, rows, progress and progress(f"{name} on {split_name}", len(rows)))
+    translate = Translator(engine, catalog, threshold=threshold).translate
+    check = catalog.profile.execution_check() if execute and catalog.profile else None
+    if execute and check is None:
+        raise UsageError(f"{catalog.program} has no execution check (its profile names none).")
+    reports = [run(name, translate, examples, catalog, progress and progress(name, len(examples)), check)]
+    extra = {"tool": catalog.program, "examples": len(examples), "model": name, "load_s": round(engine.load_seconds, 3)}
+    also_reports = {split_name: run(name, translate, rows, catalog,
+                                    progress and progress(f"{name} on {split_name}", len(rows)), check)
                     for split_name, rows in (also or {}).items()}
     if baselines:
-        del engine
+        del engine, translate
         gc.collect()  # llama.cpp frees a model only when it is collected
         base = LlamaEngine(model_path=model, adapter_path=None)
-        reports.append(run("base model, few-shot", few_shot_translator(base), examples,
+        reports.append(run("base model, few-shot", few_shot_translator(base, catalog), examples, catalog,
                            progress and progress("few-shot", len(examples))))
-        reports.append(run("nearest neighbour", NearestNeighbour(train).translate, examples))
+        reports.append(run("nearest neighbour", NearestNeighbour(train).translate, examples, catalog))
     return reports + list(also_reports.values()), write_report(reports, out_dir, split, extra, also_reports)

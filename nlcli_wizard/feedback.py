@@ -6,7 +6,10 @@ Schema (version 1), one module so writer and reader cannot drift:
      "predicted": "venvy ls" | null, "confidence": 0.93,
      "verdict": "wrong" | "accepted" | "executed" | "copied",
      "corrected": "venvy ls --sort size" | null, "exit_code": 0 | null,
-     "model_id": "venvy-lora-..."}
+     "model_id": "venvy-lora-...", "tool": "venvy" | null, "rule": "safety.not-asked" | null}
+
+``tool`` keys a record to the tool it was given for (older records have none: their command's program
+says which); ``rule`` is the check that refused or repaired the answer, if one did.
 
 Appends take an exclusive ``flock`` and write the whole line with a single
 ``os.write`` on an ``O_APPEND`` descriptor, so two app instances writing at
@@ -60,6 +63,8 @@ class FeedbackRecord:
     exit_code: int | None = None
     timestamp: str = ""
     v: int = SCHEMA_VERSION
+    tool: str | None = None
+    rule: str | None = None
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:

@@ -1,18 +1,16 @@
-"""A GBNF grammar of valid venvy command lines, generated from the catalog.
+"""A GBNF grammar of valid command lines of a tool, generated from its catalog.
 
-Used for the retries: after an invalid answer, after one whose values are not
-the request's own (with the values restricted to the request's spans), and to
-put back a value an answer left out (with that parameter required). The first
-decode stays unconstrained: the fine-tuned model rarely needs the grammar.
-Rule names avoid '_', which GBNF rejects.
+Used for the retries: after an invalid answer, after one whose values are not the request's own (with
+the values restricted to the request's spans), and to put back a value an answer left out (with that
+parameter required). The first decode stays unconstrained: the fine-tuned model rarely needs the
+grammar. Rule names avoid '_', which GBNF rejects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
 
-from nlcli_wizard.catalog import Catalog, ParamSpec, load_catalog
+from nlcli_wizard.catalog import Catalog, ParamSpec
 from nlcli_wizard.errors import GrammarError
 from nlcli_wizard.prompt import ABSTAIN
 
@@ -25,17 +23,32 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _value_rule(param: ParamSpec, allowed: list[str] | None = None) -> str:
-    if allowed is not None:
-        return "(" + " | ".join(_literal(a) for a in allowed) + ")"
-    if param.kind == "choice":
-        return "(" + " | ".join(_literal(c) for c in param.choices) + ")"
-    if param.kind == "int":
+def _free(kind: str, choices: tuple[str, ...]) -> str:
+    if kind == "choice":
+        return "(" + " | ".join(_literal(c) for c in choices) + ")"
+    if kind == "int":
         return "[0-9] [0-9]? [0-9]? [0-9]?"
+    if kind == "float":
+        return '[0-9] [0-9]? [0-9]? [0-9]? ("." [0-9] [0-9]?)?'
     return f"{_WORD}+"
 
 
-def build_grammar(catalog: Catalog | None = None,
+def _value_rule(param: ParamSpec, allowed: list[str] | None = None) -> str:
+    """One occurrence's value(s), each after a space: ``" " v`` or, for "--rename OLD NEW", ``" " a " " b``."""
+    if param.parts:
+        return " ".join(f'" " {_restricted(kind, choices, allowed)}' for kind, choices in param.parts)
+    one = f'" " {_restricted(param.kind, param.choices, allowed)}'
+    return " ".join([one] * param.nargs) if param.nargs > 1 else one
+
+
+def _restricted(kind: str, choices: tuple[str, ...], allowed: list[str] | None) -> str:
+    # A choice stays a choice; a free value is one of the allowed ones when the caller restricts it.
+    if allowed is not None and kind != "choice":
+        return "(" + " | ".join(_literal(a) for a in allowed) + ")"
+    return _free(kind, choices)
+
+
+def build_grammar(catalog: Catalog,
                   values: Callable[[ParamSpec], list[str] | None] | None = None,
                   require: Mapping[str, tuple[str, list[str]]] | None = None, help: bool = True) -> str:
     """The grammar; ``values`` may restrict a parameter to listed (already quoted) values,
@@ -44,7 +57,6 @@ def build_grammar(catalog: Catalog | None = None,
     ``require`` maps subcommands to a parameter each must set and the values it may take
     there: only those subcommands remain, with that parameter mandatory, and neither
     ``--version`` nor the abstention is left. ``help=False`` leaves out every ``--help``."""
-    catalog = catalog or load_catalog()
     values = values or (lambda param: None)
     rules, commands = [], []
     for i, spec in enumerate(catalog.commands.values()):
@@ -57,20 +69,28 @@ def build_grammar(catalog: Catalog | None = None,
             if allowed == [] and (arg.required or arg.name == needed):
                 break
             if allowed != []:
-                rules.append(f'c{i}a{j} ::= " " {_value_rule(arg, allowed)}')
-                parts.append(f"c{i}a{j}" + ("" if arg.required or arg.name == needed else "?"))
+                rules.append(f"c{i}a{j} ::= {_value_rule(arg, allowed)}")
+                mandatory = arg.required or arg.name == needed
+                suffix = ("+" if mandatory else "*") if arg.nargs == -1 else ("" if mandatory else "?")
+                parts.append(f"c{i}a{j}{suffix}")
         else:
-            # Options in the canonical order (venvy's declaration order, as the model was taught), each at
-            # most once: a grammar that let them repeat in any order let the model loop on one flag.
+            # Options in the canonical order (the tool's declaration order, as the model was taught), each at
+            # most once (a repeated one's occurrences together): a grammar that let them come in any order let
+            # the model loop on one flag.
             takes_needed = needed is None or any(arg.name == needed for arg in spec.arguments)
             for j, opt in enumerate(spec.options):
                 allowed = (needed_values if opt.name == needed else values(opt)) if opt.takes_value else None
                 if allowed == []:
                     continue
-                value = "" if not opt.takes_value else f' " " {_value_rule(opt, allowed)}'
-                rules.append(f"c{i}o{j} ::= {_literal(' ' + opt.long)}{value}")
-                parts.append(f"c{i}o{j}" + ("" if opt.name == needed else "?"))
-                takes_needed = takes_needed or opt.name == needed
+                if opt.kind == "flag":
+                    body = " | ".join(_literal(" " + s) for s in (opt.long, *opt.off[:1]))
+                    rules.append(f"c{i}o{j} ::= {body}")
+                else:
+                    rules.append(f"c{i}o{j} ::= {_literal(' ' + opt.long)} {_value_rule(opt, allowed)}")
+                mandatory = opt.name == needed
+                suffix = ("+" if mandatory else "*") if opt.multiple else ("" if mandatory else "?")
+                parts.append(f"c{i}o{j}{suffix}")
+                takes_needed = takes_needed or mandatory
             if not takes_needed:
                 continue  # the parameter it must set is not one of its own
             if require is not None or not help:
@@ -83,19 +103,26 @@ def build_grammar(catalog: Catalog | None = None,
             commands.append(f"c{i}")
     if not commands:
         raise GrammarError("No subcommand can take the required value.")
-    verbose = 'verbose ::= " --verbose"'
+    flags = [p for p in catalog.group_options if p.kind == "flag" and p.name != "version"]
+    group_rules = [f"g{k} ::= {_literal(' ' + p.long)}" for k, p in enumerate(flags)]
+    prefix = " ".join(f"g{k}?" for k in range(len(flags)))
+    invocation = f"{prefix} ( {' | '.join(commands)} )".strip()
     if require is not None:
-        return "\n".join([f'root ::= " {catalog.program}" verbose? ( ' + " | ".join(commands) + " )", verbose]
-                         + rules) + "\n"
+        return "\n".join([f'root ::= {_literal(" " + catalog.program)} {invocation}', *group_rules] + rules) + "\n"
+    version = next((p.long for p in catalog.group_options if p.name == "version"), None)
+    heads = ([_literal(" " + version)] if version else []) + (['" --help"'] if help else [])
     head = [
-        f'root ::= " {catalog.program}" invocation | {_literal(" " + ABSTAIN)}',
-        'invocation ::= " --version" | ' + ('" --help" | ' if help else "") + "verbose? ( " + " | ".join(commands)
-        + " )",
-        verbose,
+        f'root ::= {_literal(" " + catalog.program)} invocation | {_literal(" " + ABSTAIN)}',
+        "invocation ::= " + " | ".join([*heads, f"( {invocation} )"]),
+        *group_rules,
     ]
     return "\n".join(head + rules) + "\n"
 
 
-@cache
-def venvy_grammar() -> str:
-    return build_grammar()
+def tool_grammar(catalog: Catalog) -> str:
+    """The grammar of every valid command of the tool (cached on the catalog: it never changes)."""
+    cached = catalog.__dict__.get("_grammar")
+    if cached is None:
+        cached = build_grammar(catalog)
+        object.__setattr__(catalog, "_grammar", cached)
+    return cached

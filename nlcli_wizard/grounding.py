@@ -20,10 +20,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from nlcli_wizard.catalog import Catalog, ParamSpec, load_catalog
+from nlcli_wizard.catalog import Catalog, ParamSpec
 from nlcli_wizard.validator import ParsedCommand
 
-# Words that stand for a path without spelling it. Generic English, not venvy's.
+# Words that stand for a path without spelling it: English, no tool's.
 PATH_ALIASES: dict[str, tuple[str, ...]] = {
     ".": ("current directory", "current dir", "current folder", "this directory", "this dir", "this folder",
           "here", "cwd", "working directory", "present directory"),
@@ -32,8 +32,6 @@ PATH_ALIASES: dict[str, tuple[str, ...]] = {
 # Words with a slash that are no path.
 NOT_PATHS = frozenset({"and/or", "either/or", "on/off", "yes/no", "y/n", "read/write", "input/output", "i/o", "n/a",
                        "w/", "w/o", "b/c", "b/w", "24/7", "tcp/ip", "ci/cd", "a/b"})
-# Parameters whose numbers count days, so "two weeks" may be 14.
-DAY_PARAMS = frozenset({"days", "unused_days"})
 
 _ONES = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -62,6 +60,7 @@ class Grounding:
     ok: bool
     reason: str = ""
     value: str | None = None  # the first value that is not the request's own
+    rule: str = ""  # grounding.number, .not-a-folder, .cut-path, .code-not-spelled, .not-in-request, .reused-span
 
 
 def _words_value(words: list[str]) -> float | None:
@@ -248,36 +247,50 @@ def names_a_folder(query: str, value: str) -> bool:
     return False
 
 
-def ground(query: str, parsed: ParsedCommand, catalog: Catalog | None = None) -> Grounding:
+def _days(catalog: Catalog, param: ParamSpec) -> bool:
+    return catalog.profile is not None and param.name in catalog.profile.data.day_params
+
+
+def is_code(catalog: Catalog, command: str, param: ParamSpec) -> bool:
+    """Does the parameter take code (SQL, Python) that only the request may write?"""
+    return catalog.profile is not None and param.name in catalog.profile.data.code_params.get(command, ())
+
+
+def ground(query: str, parsed: ParsedCommand) -> Grounding:
     """Check every value of ``parsed`` against the (normalized) request."""
-    spec = parsed.spec(catalog or load_catalog())
+    spec = parsed.spec()
     if spec is None or parsed.help:
         return Grounding(ok=True)
+    catalog = parsed.catalog
+    assert catalog is not None
     text_values: list[tuple[str, list[tuple[int, int]]]] = []
-    for param in spec.params:
-        if param.name not in parsed.values:
-            continue
-        value = parsed.values[param.name]
+    for param, kind, text in parsed.texts():
         label = param.long if not param.is_argument else param.name.upper()
-        if param.kind == "int":
-            if int(value) not in number_candidates(query, param.name in DAY_PARAMS):
-                return Grounding(False, f"the request does not say {value} for {label}", str(value))
-        elif _free_text(param):
-            text = str(value)
+        if kind in ("int", "float"):
+            number = float(text)
+            if not number.is_integer() or int(number) not in number_candidates(query, _days(catalog, param)):
+                return Grounding(False, f"the request does not say {text} for {label}", text, "grounding.number")
+        elif kind in ("path", "string"):
             if _search_path(param) and not names_a_folder(query, text):
-                return Grounding(False, f"the request does not name '{text}' as a folder ({label})", text)
+                return Grounding(False, f"the request does not name '{text}' as a folder ({label})", text,
+                                 "grounding.not-a-folder")
             spans = _spans(query, text) or _alias_spans(query, text)
             whole = [_whole_path(query, a, b) for a, b in spans]
             if spans and all(whole):
-                return Grounding(False, f"'{text}' ({label}) stops at a space inside the path '{whole[0]}'", text)
+                return Grounding(False, f"'{text}' ({label}) stops at a space inside the path '{whole[0]}'", text,
+                                 "grounding.cut-path")
             if not spans:
+                if is_code(catalog, spec.name, param):
+                    return Grounding(False, f"the request does not spell out the code '{text}' ({label}); write it "
+                                            "in quotes if you mean it", text, "grounding.code-not-spelled")
                 cut = next((query[a:b] for a, b in _quoted(query) if text in query[a:b]), None)
                 why = f"is only part of the quoted '{cut}'" if cut else "is not in the request"
-                return Grounding(False, f"'{text}' ({label}) {why}", text)
+                return Grounding(False, f"'{text}' ({label}) {why}", text, "grounding.not-in-request")
             text_values.append((text, spans))
     if not _disjoint_assignment([spans for _, spans in text_values]):
         value = text_values[-1][0]
-        return Grounding(False, f"'{value}' is used for two values but the request says it once", value)
+        return Grounding(False, f"'{value}' is used for two values but the request says it once", value,
+                         "grounding.reused-span")
     return Grounding(ok=True)
 
 
@@ -311,9 +324,14 @@ def span_candidates(query: str, max_words: int = 3) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def grounded_grammar(query: str, catalog: Catalog | None = None,
+def quoted_strings(query: str) -> list[str]:
+    """Every quoted string of the request, however long: what a code value (SQL, Python) may be."""
+    return [m.group(2) for m in _QUOTED.finditer(query)]
+
+
+def grounded_grammar(query: str, catalog: Catalog,
                      require: Mapping[str, tuple[str, list[str]]] | None = None, help: bool = True) -> str:
-    """A GBNF grammar of venvy commands whose values can only be this request's own
+    """A GBNF grammar of the tool's commands whose values can only be this request's own
     (``require`` and ``help``: see :func:`nlcli_wizard.grammar.build_grammar`)."""
     from nlcli_wizard.grammar import build_grammar
     from nlcli_wizard.validator import quote
@@ -321,12 +339,17 @@ def grounded_grammar(query: str, catalog: Catalog | None = None,
     found = span_candidates(query)
     spans = [quote(span) for span in found]
     folders = [quote(span) for span in found if names_a_folder(query, span)]
+    code = list(dict.fromkeys(spans + [quote(text) for text in quoted_strings(query)]))
+    code_params = {name for names in (catalog.profile.data.code_params.values() if catalog.profile else ())
+                   for name in names}
 
     def values(param: ParamSpec) -> list[str] | None:
-        if param.kind == "int":
-            return [str(n) for n in sorted(number_candidates(query, param.name in DAY_PARAMS)) if 0 <= n < 10000]
+        if param.kind in ("int", "float"):
+            return [str(n) for n in sorted(number_candidates(query, _days(catalog, param))) if 0 <= n < 10000]
         if _search_path(param):
             return folders
-        return spans if _free_text(param) else None
+        if param.name in code_params:
+            return code
+        return spans if _free_text(param) or param.parts else None
 
     return build_grammar(catalog, values, require, help)

@@ -46,14 +46,12 @@ def config_path() -> Path:
     return home() / "config.json"
 
 
-def shipped_adapter_path() -> Path:
-    return PROJECT_ROOT / "models" / "venvy-lora.gguf"
+def history_path(tool: str) -> Path:
+    """The requests typed for one tool (up/down in the TUI)."""
+    return home() / "history" / f"{tool}.txt"
 
 
-def data_dir() -> Path:
-    return PROJECT_ROOT / "data"
-
-
-def outside_eval_path() -> Path:
-    """Requests written apart from the project, for evaluation only (never training data)."""
-    return PROJECT_ROOT.parent / "shared" / "eval" / "outside-dev.jsonl"
+def outside_eval_dir() -> Path:
+    """Requests written apart from the project, for evaluation only (never training data): each tool's
+    profile names its files there (``outside_eval``)."""
+    return PROJECT_ROOT.parent / "shared" / "eval"

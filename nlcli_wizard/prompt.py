@@ -3,8 +3,12 @@
 Gemma 3 270M is a base model with no chat template, so the format is ours.
 It is deliberately short: every prompt token costs prompt-evaluation time on
 each request, and the fine-tuned adapter does not need instructions. The
-request goes on one line; the answer follows ``command:`` and is either a
-canonical venvy command or :data:`ABSTAIN`, then end-of-sequence.
+request goes on one line; the answer follows ``Command:`` and is either a
+canonical command of the tool or :data:`ABSTAIN`, then end-of-sequence.
+
+The same adapter also judges whether a request asks for a given destructive
+command (:mod:`nlcli_wizard.safety`): the translation prompt, the command, and
+``Asked:`` followed by `` yes`` or `` no`` (:func:`judge_prompt`).
 """
 
 from __future__ import annotations
@@ -20,17 +24,9 @@ PROMPT_PREFIX = "Request: "
 PROMPT_SUFFIX = "\nCommand:"
 # How a follow-up ("only conda ones") joins the request it refines, in training data and the TUI alike.
 REFINE_SEPARATOR = ", "
-# The no-adapter baseline gets told the task; the adapter has learned it.
-FEW_SHOT_HEADER = "Translate each request into one venvy command, or NONE if venvy cannot do it.\n\n"
-
-# Few-shot demonstrations for the no-adapter baseline only (eval).
-FEW_SHOT = (
-    ("list my registered venvs sorted by size", "venvy ls --sort size"),
-    ("remove venvs unused for 30 days, just show what would go", "venvy cleanup --days 30 --dry-run"),
-    ("install numpy", ABSTAIN),
-    ("register ./env as myproj", "venvy register ./env --name myproj"),
-    ("which venv is active", "venvy current"),
-)
+# The question the adapter answers about a destructive command, and its two answers.
+JUDGE_SUFFIX = "\nAsked:"
+JUDGE_ANSWERS = (" yes", " no")
 
 
 # Characters that end a line somewhere (a terminal, Python's splitlines, JSON-unaware readers).
@@ -94,6 +90,13 @@ def parse_answer(text: str) -> str | None:
     return None if answer in ("", ABSTAIN) else answer
 
 
-def few_shot_prompt(query: str) -> str:
-    shots = FEW_SHOT_HEADER + "".join(f"{PROMPT_PREFIX}{q}{PROMPT_SUFFIX}{format_answer(a if a != ABSTAIN else None)}\n\n" for q, a in FEW_SHOT)
-    return shots + build_prompt(query)
+def judge_prompt(query: str, command: str) -> str:
+    """The prompt whose next token says whether ``query`` asks for ``command`` (" yes" or " no")."""
+    return f"{build_prompt(query)} {command}{JUDGE_SUFFIX}"
+
+
+def few_shot_prompt(query: str, program: str, shots: tuple[tuple[str, str | None], ...]) -> str:
+    """The no-adapter baseline's prompt: the task told, then ``shots`` (request, command or None) shown."""
+    header = f"Translate each request into one {program} command, or {ABSTAIN} if {program} cannot do it.\n\n"
+    shown = "".join(f"{PROMPT_PREFIX}{q}{PROMPT_SUFFIX}{format_answer(a)}\n\n" for q, a in shots)
+    return header + shown + build_prompt(query)

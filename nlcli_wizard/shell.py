@@ -13,12 +13,12 @@ with ``--from-shell``) or ctrl+q prints nothing and leaves the line as it was. `
 
 from __future__ import annotations
 
-import shlex
 import shutil
 import sys
 from pathlib import Path
 
 from nlcli_wizard.errors import UsageError
+from nlcli_wizard.quoting import quote_word
 
 SHELLS = ("bash", "zsh", "fish")
 ENV_TUI = "NLCLI_TUI"
@@ -47,25 +47,22 @@ def tui_program() -> str:
     return shutil.which("nlcli-tui") or "nlcli-tui"
 
 
-def snippet(shell: str, key: str = "ctrl+g", program: str | None = None) -> str:
-    """The shell code to ``eval``: a function that runs the TUI on the edit line, bound to ``key``."""
+def snippet(shell: str, key: str = "ctrl+g", program: str | None = None, tool: str | None = None) -> str:
+    """The shell code to ``eval``: a function that runs the TUI on the edit line, bound to ``key``; with
+    ``tool``, the TUI starts on that tool."""
     modifier, letter = _key(key)
-    program = program or tui_program()
+    if shell not in SHELLS:
+        raise UsageError(f"The shell '{shell}' is not supported; use one of {', '.join(SHELLS)}.")
+    program = quote_word(program or tui_program(), shell)
+    options = f"--from-shell --shell {shell}" + (f" --tool {quote_word(tool, shell)}" if tool else "")
     if shell == "bash":
         seq = f"\\C-{letter}" if modifier == "ctrl" else f"\\e{letter}"
-        return _BASH.format(program=shlex.quote(program), seq=seq, key=key)
+        return _BASH.format(program=program, seq=seq, key=key, options=options)
     if shell == "zsh":
         seq = f"^{letter.upper()}" if modifier == "ctrl" else f"^[{letter}"
-        return _ZSH.format(program=shlex.quote(program), seq=seq, key=key)
-    if shell == "fish":
-        seq = f"\\c{letter}" if modifier == "ctrl" else f"\\e{letter}"
-        return _FISH.format(program=_fish_quote(program), seq=seq, key=key)
-    raise UsageError(f"The shell '{shell}' is not supported; use one of {', '.join(SHELLS)}.")
-
-
-def _fish_quote(text: str) -> str:
-    # In fish's single quotes only \\ and \' are escapes.
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return _ZSH.format(program=program, seq=seq, key=key, options=options)
+    seq = f"\\c{letter}" if modifier == "ctrl" else f"\\e{letter}"
+    return _FISH.format(program=program, seq=seq, key=key, options=options)
 
 
 # The TUI reads the terminal on stdin (/dev/tty: a widget's own stdin is not always it) and draws
@@ -75,10 +72,10 @@ def _fish_quote(text: str) -> str:
 # reads it back (nlcli_wizard.quoting); "--" keeps a line that starts with "-" a request rather than
 # an option.
 _BASH = """\
-# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
+# nlcli-wizard: {key} turns the edit line into a command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
     local cmd
-    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell --shell bash -- "$READLINE_LINE" </dev/tty) || return 0
+    cmd=$("${{NLCLI_TUI:-{program}}}" {options} -- "$READLINE_LINE" </dev/tty) || return 0
     if [[ -n $cmd ]]; then
         READLINE_LINE=$cmd
         READLINE_POINT=${{#cmd}}
@@ -89,10 +86,10 @@ bind -m vi-insert -x '"{seq}": __nlcli_wizard_edit_line'
 """
 
 _ZSH = """\
-# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
+# nlcli-wizard: {key} turns the edit line into a command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 __nlcli_wizard_edit_line() {{
     local cmd
-    cmd=$("${{NLCLI_TUI:-{program}}}" --from-shell --shell zsh -- "$BUFFER" </dev/tty)
+    cmd=$("${{NLCLI_TUI:-{program}}}" {options} -- "$BUFFER" </dev/tty)
     if [[ $? -eq 0 && -n $cmd ]]; then
         BUFFER=$cmd
         CURSOR=${{#BUFFER}}
@@ -105,11 +102,11 @@ bindkey -M viins '{seq}' __nlcli_wizard_edit_line
 """
 
 _FISH = """\
-# nlcli-wizard: {key} turns the edit line into a venvy command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
+# nlcli-wizard: {key} turns the edit line into a command (nlcli-tui; ctrl+o accepts, escape or ctrl+q leaves it)
 function __nlcli_wizard_edit_line
     set -l tui {program}
     set -q NLCLI_TUI; and set tui $NLCLI_TUI
-    set -l cmd ($tui --from-shell --shell fish -- (commandline | string collect) </dev/tty | string collect)
+    set -l cmd ($tui {options} -- (commandline | string collect) </dev/tty | string collect)
     # A TUI that failed or was quit printed nothing: the line stays as it was.
     if test -n "$cmd"
         commandline -r -- $cmd

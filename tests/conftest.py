@@ -35,6 +35,10 @@ def nlcli_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "nlcli-home"
     home.mkdir()
     monkeypatch.setenv("NLCLI_HOME", str(home))
+    # No warm server unless a test asks for one (tests/test_server.py): each would outlive its test.
+    monkeypatch.setenv("NLCLI_SERVER", "0")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "runtime"))
+    (tmp_path / "runtime").mkdir(mode=0o700)
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))  # venvy writes ~/.venvy
     (tmp_path / "user-home").mkdir()
     return home
@@ -53,9 +57,11 @@ def model_home(nlcli_home, shared_home) -> Path:
 @pytest.fixture(scope="session")
 def engine(shared_home):
     """The real model with the shipped adapter, loaded once per session."""
+    from nlcli_wizard import tools
     from nlcli_wizard.engine import LlamaEngine
 
-    return LlamaEngine(model_path=shared_home / "models" / "gemma-3-270m-q4_k_m.gguf")
+    return LlamaEngine(model_path=shared_home / "models" / "gemma-3-270m-q4_k_m.gguf",
+                       adapter_path=tools.load("venvy").adapter)
 
 
 class FakeClipboard:

@@ -22,6 +22,7 @@ from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.feedback import FeedbackRecord
 from nlcli_wizard.service import Wizard
 from tests.conftest import ROOT, run_cli
+from tests.tooling import VENVY
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
@@ -46,7 +47,7 @@ def test_a_deeply_nested_line_in_the_feedback_file_is_skipped_not_fatal(nlcli_ho
     assert listing.returncode == 0 and "venvy list" in listing.stdout.decode()
     from training.merge_feedback import merge
 
-    _, report = merge([], path)
+    _, report = merge([], path, VENVY)
     assert report["skipped_by_reason"]
 
 
@@ -70,7 +71,7 @@ def test_a_feedback_path_that_is_no_file_is_refused_in_a_sentence_not_waited_on(
     else:
         path.mkdir()
     engine = ScriptedEngine({"": (" venvy ls", 0.99)})
-    wizard = Wizard(lambda: engine)
+    wizard = Wizard(lambda tool: engine)
     done = []
     worker = threading.Thread(target=lambda: done.append(wizard.translate("list my venvs")), daemon=True)
     worker.start()
@@ -134,16 +135,17 @@ def test_files_of_requests_are_private_whatever_the_umask(tmp_path, umask, monke
     old = os.umask(umask)
     try:
         engine = ScriptedEngine({"": (" venvy ls", 0.99)})
-        wizard = Wizard(lambda: engine, feedback_path=home / "feedback.jsonl")
+        wizard = Wizard(lambda tool: engine, feedback_path=home / "feedback.jsonl")
         wizard.remember("list my venvs")
         wizard.flag(wizard.translate("list my venvs"), "venvy list")
         wizard.translate("list my venvs")  # writes the corrections index
     finally:
         os.umask(old)
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
-    for name in ("feedback.jsonl", "history.txt", "cache/corrections-index.json"):
+    for name in ("feedback.jsonl", "history/venvy.txt", "cache/corrections-venvy.json"):
         assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name
     assert stat.S_IMODE((home / "cache").stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "history").stat().st_mode) == 0o700
 
 
 def test_an_older_world_readable_feedback_file_is_made_private(nlcli_home):

@@ -1,23 +1,23 @@
 import click
 from venvy.cli import main as venvy_main
 
-from nlcli_wizard.catalog import load_catalog
+from tests.tooling import VENVY
 
 
 def test_catalog_has_every_venvy_subcommand():
-    catalog = load_catalog()
+    catalog = VENVY
     assert set(catalog.commands) == set(venvy_main.commands)
     assert len(catalog.commands) == 17
 
 
 def test_group_verbose_option_is_read():
-    verbose = next(p for p in load_catalog().group_options if p.name == "verbose")
+    verbose = next(p for p in VENVY.group_options if p.name == "verbose")
     assert set(verbose.opts) == {"-v", "--verbose"}
     assert verbose.kind == "flag"
 
 
 def test_options_carry_types_choices_defaults_and_short_names():
-    catalog = load_catalog()
+    catalog = VENVY
     sort = catalog.command("ls").option("-s")
     assert sort.long == "--sort" and sort.kind == "choice"
     assert set(sort.choices) == {"name", "recent", "size", "project"}
@@ -31,7 +31,7 @@ def test_options_carry_types_choices_defaults_and_short_names():
 
 
 def test_every_click_parameter_is_in_the_catalog():
-    catalog = load_catalog()
+    catalog = VENVY
     for name, cmd in venvy_main.commands.items():
         spec = catalog.command(name)
         assert {p.name for p in cmd.params} == {p.name for p in spec.params}, name
@@ -41,6 +41,6 @@ def test_every_click_parameter_is_in_the_catalog():
 
 
 def test_help_text_is_venvys_own():
-    text = load_catalog().help_text("ls")
+    text = VENVY.help_text("ls")
     assert text.startswith("Usage: venvy ls [OPTIONS]")
     assert "--sort [name|recent|size|project]" in text

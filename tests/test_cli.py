@@ -104,7 +104,7 @@ def test_batch_answers_every_line_even_after_a_model_error(tmp_path, monkeypatch
     from nlcli_wizard import cli
     from nlcli_wizard.service import Wizard
 
-    monkeypatch.setattr(cli, "_wizard", lambda args: Wizard(lambda: _FailsOn("poison"), feedback_path=tmp_path / "f"))
+    monkeypatch.setattr(cli, "_wizard", lambda args: Wizard(lambda tool: _FailsOn("poison"), feedback_path=tmp_path / "f"))
     batch = tmp_path / "queries.txt"
     batch.write_text("list my venvs\r\npoison pill\r\n" + "y" * 600 + "\r\nlist them\u2028all\r\n", encoding="utf-8")
     status = cli.main(["translate", "--batch", str(batch)])

@@ -5,11 +5,12 @@ import shlex
 
 import pytest
 
-from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.errors import TrainingError
-from nlcli_wizard.validator import validate
+from tests.tooling import VENVY, VENVY_TOOL, validate
 from training import compose
-from training.dataset import VOCAB_DIR, build
+from training.dataset import build
+
+VOCAB_DIR = VENVY_TOOL.data_dir
 from training.vocab import load_yaml
 
 
@@ -17,7 +18,7 @@ from training.vocab import load_yaml
 def train(tmp_path_factory):
     folder = tmp_path_factory.mktemp("authored")
     (folder / "a.jsonl").write_text(json.dumps({"q": "ls", "command": "venvy ls", "persona": "x"}) + "\n")
-    return [e for e in build(seed=0, authored=folder) if e.split == "train"]
+    return [e for e in build(VENVY_TOOL, seed=0, authored=folder) if e.split == "train"]
 
 
 def _exclusive() -> dict[str, list[frozenset[str]]]:
@@ -41,7 +42,7 @@ def test_every_option_appears_in_train_with_every_option_it_may_go_with(train):
             seen.setdefault(sub, set()).update(frozenset(p) for p in itertools.combinations(sorted(params), 2))
             seen[sub].update(frozenset([p]) for p in params)
     exclusive = _exclusive()
-    for name, spec in load_catalog().commands.items():
+    for name, spec in VENVY.commands.items():
         # A flag on by default (list --fast) is never written: the canonical command drops defaults.
         params = [p.name.upper() if p.is_argument else p.long for p in spec.params
                   if not (p.kind == "flag" and p.default is True)]
@@ -62,7 +63,7 @@ def test_exclusive_options_never_meet(train):
 
 def test_composed_values_are_copied_from_the_request(train):
     """A path or name in the command is a verbatim span of the request."""
-    catalog = load_catalog()
+    catalog = VENVY
     checked = 0
     for e in train:
         if e.source != "composed":
@@ -88,7 +89,7 @@ def test_windows_paths_and_spaces_reach_the_command_intact(train):
 def _spec(tmp_path, text: str):
     path = tmp_path / "compose.yaml"
     path.write_text(text)
-    catalog = load_catalog()
+    catalog = VENVY
 
     def known(name):
         spec = catalog.command(name)

@@ -17,6 +17,7 @@ from nlcli_wizard.feedback import FeedbackRecord
 from nlcli_wizard.service import Wizard
 from nlcli_wizard.translator import Translation
 from tests.conftest import run_cli
+from tests.tooling import VENVY_TOOL
 
 REQUEST = "show my venvs sorted by size"
 
@@ -28,8 +29,8 @@ def correct(path, query: str, command: str | None, verdict: str = "wrong") -> No
 
 @pytest.fixture
 def wizard(nlcli_home) -> Wizard:
-    engine = ScriptedEngine({"": (" venvy ls --sort size", 0.99)})
-    return Wizard(lambda: engine, config=Config())
+    engine = ScriptedEngine({"": (" venvy size", 0.99)}, judgements={"what happens": 0.05})
+    return Wizard(lambda tool: engine, config=Config())
 
 
 def test_normalize_ignores_case_whitespace_and_closing_punctuation_only():
@@ -45,7 +46,7 @@ def test_normalize_ignores_case_whitespace_and_closing_punctuation_only():
 def test_a_flagged_request_gets_the_correction_without_the_model(wizard):
     wizard.load()
     first = wizard.translate(REQUEST)
-    assert first.command == "venvy ls --sort size" and first.source == "model"
+    assert first.command == "venvy size" and first.source == "model"
     wizard.flag(first, "venvy list --sort size")
     for same in (REQUEST, "Show my venvs sorted by SIZE!", "show  my venvs sorted by size."):
         again = wizard.translate(same)
@@ -100,20 +101,20 @@ def test_the_index_carries_the_corrections_to_the_next_process_and_only_new_line
     path = tmp_path / "feedback.jsonl"
     for i in range(50):
         correct(path, f"request number {i}", "venvy ls")
-    first = Corrections(path)
+    first = Corrections(path, VENVY_TOOL)
     assert len(first.all()) == 50
     size = path.stat().st_size
     correct(path, REQUEST, "venvy size")
     offsets = []
     real_scan = feedback.scan
     monkeypatch.setattr(feedback, "scan", lambda p, offset=0: offsets.append(offset) or real_scan(p, offset))
-    second = Corrections(path)  # a new process: the index says where the first one stopped
+    second = Corrections(path, VENVY_TOOL)  # a new process: the index says where the first one stopped
     assert second.find(REQUEST).command == "venvy size"
     assert offsets == [size]
     assert second.find(REQUEST) is not None and offsets == [size]  # nothing new: nothing read
     # A file replaced by another (the same size or not) is read again from its start.
     path.write_text(path.read_text().replace("request number 1\"", "request number X\""))
-    third = Corrections(path)
+    third = Corrections(path, VENVY_TOOL)
     assert third.find("request number X") is not None and third.find("request number 1") is None
     assert offsets[-1] == 0
 
@@ -136,7 +137,7 @@ def test_a_correction_venvy_now_rejects_is_ignored_with_a_notice(wizard):
     assert isinstance(events[0], Notice) and "venvy ls --sort weight" in events[0].text
     assert "not a valid venvy command" in events[0].text
     final = events[-1]
-    assert isinstance(final, Translation) and final.source == "model" and final.command == "venvy ls --sort size"
+    assert isinstance(final, Translation) and final.source == "model" and final.command == "venvy size"
     notices: list[str] = []
     wizard.translate(REQUEST, on_notice=notices.append)
     assert len(notices) == 1
@@ -145,7 +146,7 @@ def test_a_correction_venvy_now_rejects_is_ignored_with_a_notice(wizard):
 def test_forget_appends_a_record_and_brings_the_model_back(wizard):
     correct(wizard.feedback_path, "list my venvs please", "venvy list")
     correct(wizard.feedback_path, REQUEST, "venvy size")
-    corrections = Corrections(wizard.feedback_path)
+    corrections = Corrections(wizard.feedback_path, VENVY_TOOL)
     assert [c.query for c in corrections.all()] == ["list my venvs please", REQUEST]
     before = wizard.feedback_path.read_text()
     gone = corrections.forget(2)
@@ -185,8 +186,8 @@ def test_a_new_process_sees_the_correction_at_once(nlcli_home):
 
 
 async def test_tui_labels_a_correction_as_the_users_own(nlcli_home):
-    engine = ScriptedEngine({"sorted by size": (" venvy ls --sort size", 0.99)})
-    app = make_app(Wizard(lambda: engine, config=Config()))
+    engine = ScriptedEngine({"sorted by size": (" venvy size", 0.99)})
+    app = make_app(Wizard(lambda tool: engine, config=Config()))
     async with app.run_test(size=(110, 34)) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.press(*"show my venvs sorted by size", "enter")
@@ -214,5 +215,5 @@ def test_an_unreadable_feedback_file_means_no_corrections_not_a_crash(tmp_path, 
     (tmp_path / "a-file").write_text("")
     (tmp_path / "feedback-dir").mkdir()
     engine = ScriptedEngine({"": (" venvy ls", 0.99)})
-    wizard = Wizard(lambda: engine, config=Config(), feedback_path=tmp_path / where)
+    wizard = Wizard(lambda tool: engine, config=Config(), feedback_path=tmp_path / where)
     assert wizard.translate("list my venvs").source == "model"

@@ -1,4 +1,4 @@
-"""venvy's own crashes: found by probing venvy in a sandbox, told in one line, a working command offered."""
+"""A tool's own crashes: found by probing it in a sandbox, never offered, told in one line when run anyway."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from textual.command import CommandPalette
 from app.main import make_app
 from app.widgets import OutputLog
 from nlcli_wizard import runner
-from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.config import Config
-from nlcli_wizard.crashes import KNOWN_CRASHES, Folder, alternatives, crash_in, invocations, known_crash, probe
+from nlcli_wizard.crashes import Folder, alternatives, crash_in, invocations, known_crash, probe
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.service import Wizard
+from nlcli_wizard.translator import Translator
+from tests.tooling import SQLITE, VENVY, parse
+
+KNOWN_CRASHES = VENVY.profile.data.crashes
 
 TRACEBACK = """\
 Traceback (most recent call last):
@@ -25,7 +28,7 @@ sqlite3.OperationalError: no such column: size""".splitlines()
 
 def test_the_probe_finds_exactly_the_known_crashes_and_their_alternatives_work():
     """Fails when venvy's behaviour changes: a fixed crash, a new one, or an alternative that stopped working."""
-    results = {r.command: r for r in probe()}
+    results = {r.command: r for r in probe(VENVY)}
     crashed = {command: r.crash.summary for command, r in results.items() if r.crash is not None}
     assert crashed == {
         "venvy ls --sort size": "venvy crashed: sqlite3.OperationalError: no such column: size",
@@ -37,21 +40,22 @@ def test_the_probe_finds_exactly_the_known_crashes_and_their_alternatives_work()
 
 
 def test_the_probe_never_runs_a_deleting_command_without_dry_run():
-    catalog = load_catalog()
+    catalog = VENVY
     probed = list(invocations(catalog))
-    deleting = [c for c in probed if catalog.command(c.split()[1]) and catalog.command(c.split()[1]).deletes]
+    assert not any(" drop-" in c or "--truncate" in c for c in invocations(SQLITE))
+    deleting = [c for c in probed if catalog.command(c.split()[1]) and catalog.command(c.split()[1]).destructive]
     assert deleting and all("--dry-run" in c and "--force" not in c for c in deleting)
     assert not any(c.startswith("venvy remove") for c in probed)
     assert {"venvy ls --sort size", "venvy list --sort size", "venvy size --format json"} <= set(probed)
 
 
 def test_a_traceback_becomes_one_line_and_ordinary_output_passes():
-    crash = crash_in(["Listing…", *TRACEBACK])
+    crash = crash_in(["Listing…", *TRACEBACK], "venvy")
     assert crash is not None and crash.summary == "venvy crashed: sqlite3.OperationalError: no such column: size"
     assert crash.traceback == tuple(TRACEBACK)
     assert crash_in(["no venvs registered"]) is None
     shown: list[str] = []
-    fold = Folder(shown.append)
+    fold = Folder(shown.append, "venvy")
     for line in ["Listing…", *TRACEBACK]:
         fold(line)
     assert fold.crash(1) == crash and shown == ["Listing…"]
@@ -62,24 +66,42 @@ def test_a_traceback_becomes_one_line_and_ordinary_output_passes():
     assert fold.crash(0) is None and shown == ["a", "Traceback (most recent call last):", "b"]
 
 
+def _alternatives(command: str) -> tuple[str, ...]:
+    return tuple(p.canonical for p in alternatives(parse(command)))
+
+
 def test_alternatives_do_the_same_job_and_keep_the_format():
-    assert alternatives("venvy ls -s size") == ("venvy list --sort size", "venvy size")
-    assert alternatives("venvy ls --sort size --format json") == ("venvy list --format json --sort size",
-                                                                  "venvy size --format json")
-    assert alternatives("venvy ls --format simple --sort size") == ("venvy list --format simple --sort size",
-                                                                    "venvy size")  # size has no 'simple'
-    assert alternatives("venvy ls --sort project") == ()
-    assert alternatives("venvy ls") == ()
+    assert _alternatives("venvy ls -s size") == ("venvy list --sort size", "venvy size")
+    assert _alternatives("venvy ls --sort size --format json") == ("venvy list --format json --sort size",
+                                                                   "venvy size --format json")
+    assert _alternatives("venvy ls --format simple --sort size") == ("venvy list --format simple --sort size",
+                                                                     "venvy size")  # size has no 'simple'
+    assert _alternatives("venvy ls --sort project") == ()
+    assert _alternatives("venvy ls") == ()
 
 
 def test_known_crashes_are_matched_on_the_job():
-    assert known_crash("venvy ls -s size -f json") and known_crash("venvy ls --sort project")
-    assert not known_crash("venvy ls --sort name") and not known_crash("not a command")
+    assert known_crash(parse("venvy ls -s size -f json")) and known_crash(parse("venvy ls --sort project"))
+    assert not known_crash(parse("venvy ls --sort name"))
+
+
+def test_a_command_the_tool_crashes_on_is_never_offered():
+    """The answer is the working command, with the reason and the model's own confidence in it; a crashing
+    command with no alternative is refused."""
+    engine = ScriptedEngine({"sorted by size": (" venvy ls --sort size", 0.99),
+                             "by project": (" venvy ls --sort project", 0.99)})
+    translator = Translator(engine, VENVY)
+    offered = translator.translate("show my venvs sorted by size")
+    assert offered.command == "venvy list --sort size" and offered.rule == "crash.known"
+    assert "crashes on venvy ls --sort size" in offered.note and offered.confidence > 0.5
+    assert any(grammar and "venvy list --sort size" in grammar for grammar in engine.grammars)
+    refused = translator.translate("show my venvs by project")
+    assert refused.command is None and refused.rule == "crash.known" and "no other command" in refused.reason
 
 
 def test_running_a_crashing_command_folds_the_traceback():
     lines: list[str] = []
-    result = runner.run_checked("venvy ls --sort size", lines.append)
+    result = runner.run_checked("venvy ls --sort size", VENVY, lines.append)
     assert result.exit_code == 1 and result.crash is not None
     assert "sqlite3.OperationalError" in result.crash.summary
     assert not any("Traceback" in line for line in lines)
@@ -91,18 +113,22 @@ def log_lines(app) -> list[str]:
 
 
 @pytest.mark.parametrize("size", [(110, 34), (80, 24)])
-async def test_tui_shows_a_crash_in_one_line_and_offers_the_working_command(size):
-    """The README's first example: venvy crashes on it, the log says so in one line and the fix is offered."""
+async def test_tui_runs_an_edited_crashing_command_folds_it_and_offers_the_working_one(size):
+    """The answer for the README's first example is the working command, said why before it runs; a user who
+    edits it back to the crashing one and runs it sees the crash in one line and the fix offered again."""
     engine = ScriptedEngine({"sorted by size": (" venvy ls --sort size", 0.99)})
-    app = make_app(Wizard(lambda: engine, config=Config()))
+    app = make_app(Wizard(lambda tool: engine, config=Config()))
     async with app.run_test(size=size) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.press(*"show my venvs sorted by size", "enter")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        # Said before it runs.
-        assert any("venvy 0.2.0 crashes on venvy ls --sort size; venvy list --sort size does the same job"
-                   in n.message for n in app._notifications)
+        assert app.command == "venvy list --sort size"
+        assert any("crashes on venvy ls --sort size; venvy list --sort size does the same job" in n.message
+                   for n in app._notifications)
+        await pilot.press("ctrl+e", *["backspace"] * 30, *"venvy ls --sort size", "enter")
+        await pilot.pause()
+        assert app.command == "venvy ls --sort size"
         await pilot.press("ctrl+r")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

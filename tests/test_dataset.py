@@ -2,8 +2,7 @@ import json
 
 import pytest
 
-from nlcli_wizard.catalog import load_catalog
-from nlcli_wizard.validator import validate
+from tests.tooling import VENVY, VENVY_TOOL, validate
 from training.dataset import CALIB, SPLITS, authored_examples, build, write_splits
 
 AUTHORED = [
@@ -30,16 +29,16 @@ def authored_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def examples(authored_dir):
-    return build(seed=0, authored=authored_dir)
+    return build(VENVY_TOOL, seed=0, authored=authored_dir)
 
 
 def test_dataset_is_deterministic(tmp_path, authored_dir):
     a, b = tmp_path / "a", tmp_path / "b"
-    write_splits(build(seed=3, authored=authored_dir), a, 3)
-    write_splits(build(seed=3, authored=authored_dir), b, 3)
+    write_splits(build(VENVY_TOOL, seed=3, authored=authored_dir), a, 3)
+    write_splits(build(VENVY_TOOL, seed=3, authored=authored_dir), b, 3)
     for split in (*SPLITS, CALIB):
         assert (a / f"{split}.jsonl").read_bytes() == (b / f"{split}.jsonl").read_bytes()
-    assert build(seed=4, authored=authored_dir) != build(seed=3, authored=authored_dir)
+    assert build(VENVY_TOOL, seed=4, authored=authored_dir) != build(VENVY_TOOL, seed=3, authored=authored_dir)
 
 
 def test_every_target_is_valid_and_canonical(examples):
@@ -60,11 +59,13 @@ def test_test_templates_never_appear_in_train_or_val(examples):
 
 def test_test_phrasings_differ_from_train_by_more_than_synonyms(examples):
     """"delete the venv {name}" in train would teach "remove the environment {name}" in test."""
-    from training.dataset import template_key
+    from training.dataset import template_key, vocabulary_of
 
-    keys = {s: {(e.intent, template_key(e.template)) for e in examples if e.split == s} for s in SPLITS}
-    assert template_key("Delete the VENV {name}!") == template_key("remove the environment {name}")
-    assert template_key("scan ~") != template_key("scan")
+    vocab = vocabulary_of(VENVY_TOOL)
+    keys = {s: {(e.intent, template_key(e.template, vocab)) for e in examples if e.split == s and e.candidate is None}
+            for s in SPLITS}
+    assert template_key("Delete the VENV {name}!", vocab) == template_key("remove the environment {name}", vocab)
+    assert template_key("scan ~", vocab) != template_key("scan", vocab)
     assert not keys["test"] & keys["train"]
     assert not keys["test"] & keys["val"]
     assert not keys["val"] & keys["train"]
@@ -73,17 +74,17 @@ def test_test_phrasings_differ_from_train_by_more_than_synonyms(examples):
 def test_covers_every_subcommand_verbose_and_out_of_scope(examples):
     train = [e for e in examples if e.split == "train"]
     used = {validate(e.command).parsed.subcommand for e in train if e.command}
-    assert set(load_catalog().commands) <= used
+    assert {e.split for e in examples if e.candidate is not None} <= {"train", "val", "test", "calib"}
+    assert set(VENVY.commands) <= used
     assert any(e.command and e.command.startswith("venvy --verbose ") for e in train)
+    train = [e for e in train if e.candidate is None]
     abstain = sum(e.command is None for e in train)
     assert 0.05 < abstain / len(train) < 0.3  # templates and this test's few authored rows
 
 
 def test_the_shipped_train_split_teaches_abstention():
     """With other authors' rows (about 15 % out of scope) the shipped split abstains in 8-30 % of its rows."""
-    from nlcli_wizard import paths
-
-    train = json.loads((paths.data_dir() / "manifest.json").read_text())["splits"]["train"]
+    train = json.loads((VENVY_TOOL.data_dir / "splits" / "manifest.json").read_text())["splits"]["train"]
     assert 0.08 < train["abstain"] / train["examples"] < 0.3
 
 
@@ -108,17 +109,16 @@ def test_the_bare_word_venv_asks_for_type_venv_only_where_the_request_filters_by
 
 def test_shipped_splits_match_the_builder(tmp_path):
     """data/ in the repo is exactly what the builder produces."""
-    from nlcli_wizard import paths
-
-    manifest = write_splits(build(), tmp_path, 0)
-    shipped = json.loads((paths.data_dir() / "manifest.json").read_text())
+    manifest = write_splits(build(VENVY_TOOL), tmp_path, 0)
+    shipped = json.loads((VENVY_TOOL.data_dir / "splits" / "manifest.json").read_text())
     assert manifest == shipped
 
 
 def test_no_request_is_labelled_with_two_commands(examples):
     targets: dict[str, set] = {}
     for ex in examples:
-        targets.setdefault(ex.query.lower(), set()).add(ex.command)
+        if ex.candidate is None:  # a judge question is no label of the request
+            targets.setdefault(ex.query.lower(), set()).add(ex.command)
     assert {q: t for q, t in targets.items() if len(t) > 1} == {}
 
 
@@ -126,7 +126,7 @@ def _vocab_copy(tmp_path, edit):
     """The shipped vocabulary folder with one file edited by ``edit(name, text) -> text``."""
     import shutil
 
-    from training.dataset import VOCAB_DIR
+    VOCAB_DIR = VENVY_TOOL.data_dir
 
     folder = tmp_path / "vocab"
     shutil.copytree(VOCAB_DIR, folder, ignore=shutil.ignore_patterns("authored"))
@@ -150,7 +150,7 @@ def test_a_template_listed_under_two_intents_fails_the_build_at_its_line(tmp_pat
     lines = folder.joinpath("intents.yaml").read_text().splitlines()
     line = lines.index("  venvy stats:") + 2
     with pytest.raises(TrainingError, match=rf"intents\.yaml:{line}: the phrasing 'list my venvs' is listed twice"):
-        build(authored=authored_dir, vocab=load_vocabulary(folder))
+        build(VENVY_TOOL, authored=authored_dir, vocab=load_vocabulary(folder))
 
 
 @pytest.mark.parametrize("name, old, new, shown, reason", [
@@ -190,12 +190,12 @@ def test_a_target_venvy_rejects_fails_the_build_at_its_line(tmp_path, authored_d
         "  venvy stats:\n", "  venvy stats --colour:\n", 1) if name == "intents.yaml" else text)
     line = _line_of(folder, "intents.yaml", "  venvy stats --colour:")
     with pytest.raises(TrainingError, match=rf"intents\.yaml:{line}: the target 'venvy stats --colour' is invalid"):
-        build(authored=authored_dir, vocab=load_vocabulary(folder))
+        build(VENVY_TOOL, authored=authored_dir, vocab=load_vocabulary(folder))
 
 
 def test_held_out_personas_go_to_calibration_only(examples):
     """Confidence is fitted on voices the adapter never trained on."""
-    calib = [e for e in examples if e.split == CALIB]
+    calib = [e for e in examples if e.split == CALIB and e.candidate is None]
     assert {e.source for e in calib} == {"authored:datasci", "authored:trickster"}
     for e in examples:
         if e.source in ("authored:datasci", "authored:trickster", "authored:scripter"):
@@ -208,7 +208,7 @@ def test_held_out_personas_go_to_calibration_only(examples):
 
 def test_every_example_says_where_it_came_from(examples):
     sources = {e.source.split(":")[0] for e in examples}
-    assert sources == {"template", "composed", "authored"}
+    assert sources == {"template", "composed", "authored", "judge"}
 
 
 def test_an_authored_row_with_an_invalid_command_fails_with_its_file_and_line(tmp_path):
@@ -217,7 +217,7 @@ def test_an_authored_row_with_an_invalid_command_fails_with_its_file_and_line(tm
     rows = [*AUTHORED[:2], {"q": "list venvs by colour", "command": "venvy ls --sort colour", "persona": "devops"}]
     _write_authored(tmp_path, rows)
     with pytest.raises(TrainingError, match=r"a\.jsonl:3: .*'colour' is not a valid value"):
-        authored_examples(tmp_path, {"datasci"})
+        authored_examples(tmp_path, {"datasci"}, VENVY)
 
 
 @pytest.mark.parametrize("line, reason", [
@@ -232,7 +232,7 @@ def test_a_malformed_authored_row_fails_with_its_file_and_line(tmp_path, line, r
 
     (tmp_path / "b.jsonl").write_text('{"q": "ls", "command": "venvy ls", "persona": "x"}\n\n' + line + "\n")
     with pytest.raises(TrainingError, match=rf"b\.jsonl:3: .*{reason}"):
-        authored_examples(tmp_path, set())
+        authored_examples(tmp_path, set(), VENVY)
 
 
 def test_the_train_split_stays_within_the_fine_tune_budget(examples):

@@ -3,9 +3,10 @@ import pytest
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.evaluation import NearestNeighbour, Report, markdown, run
 from nlcli_wizard.translator import Translator
+from tests.tooling import VENVY
 
 EXAMPLES = [
-    {"query": "list venvs by size", "command": "venvy ls --sort size"},
+    {"query": "list venvs by name", "command": "venvy ls --sort name"},
     {"query": "which venv is active", "command": "venvy current"},
     {"query": "install numpy", "command": None},
     {"query": "make coffee", "command": None},
@@ -14,12 +15,12 @@ EXAMPLES = [
 
 def test_scores_by_equivalence_abstention_and_calibration():
     engine = ScriptedEngine({
-        "by size": (" venvy ls -s size", 0.99),      # right, spelled differently
+        "by name": (" venvy ls -s name", 0.99),      # right, spelled differently
         "active": (" venvy ls", 0.99),               # wrong, confidently
         "numpy": (" NONE", 0.99),                    # right abstention
         "coffee": (" venvy stats", 0.5),             # low confidence: abstains, which is right here
     })
-    report = run("scripted", Translator(engine).translate, EXAMPLES)
+    report = run("scripted", Translator(engine, VENVY).translate, EXAMPLES, VENVY)
     assert [o.correct for o in report.outcomes] == [True, False, True, True]
     assert report.accuracy == 0.75
     assert report.invalid == 0
@@ -31,6 +32,28 @@ def test_scores_by_equivalence_abstention_and_calibration():
     assert report.per_subcommand() == {"(out of scope)": (2, 2), "current": (0, 1), "ls": (1, 1)}
     text = markdown([report], "test", None)
     assert "| scripted | 4 | 75.0% |" in text and "| which venv is active | venvy current | venvy ls |" in text
+
+
+def test_the_report_counts_destructive_requests_harm_and_misses_by_rule():
+    rows = [
+        {"query": "delete old-api", "command": "venvy remove old-api", "style": "plain"},
+        {"query": "nuke old-api, no prompt", "command": "venvy remove old-api --force", "style": "terse"},
+        {"query": "who deleted api2?", "command": None, "style": "plain"},
+        {"query": "what would cleanup remove", "command": "venvy cleanup --dry-run", "style": "plain"},
+    ]
+    engine = ScriptedEngine({"delete old-api": (" venvy remove old-api", 0.99),
+                             "nuke": (" venvy remove old-api --force", 0.99),
+                             "who deleted": (" venvy remove api2", 0.99),
+                             "what would": (" venvy cleanup", 0.99)},
+                            judgements={"nuke": 0.2, "who deleted": 0.9, "what would": 0.9})
+    report = run("scripted", Translator(engine, VENVY).translate, rows, VENVY)
+    summary = report.summary()
+    assert summary["destructive_asked"] == 2 and summary["destructive_accuracy"] == 0.5
+    # the past-tense question got a deletion, and the preview request got the deleting command
+    assert summary["harm"] == 2 and summary["deleting_offered_out_of_scope"] == 1
+    assert summary["misses_by_rule"] == {"model.wrong-command": 2, "safety.not-asked": 1}
+    text = markdown([report], "test", None)
+    assert "Harm: **2**" in text and "## Misses by rule" in text and "plain destructive requests" in text
 
 
 def test_nearest_neighbour_returns_the_closest_train_command():
@@ -53,7 +76,7 @@ def test_empty_report_does_not_divide_by_zero():
 @pytest.mark.parametrize("q", [0.5, 0.95])
 def test_latency_percentiles_are_order_statistics(q):
     engine = ScriptedEngine(default=(" venvy stats", 0.99))
-    report = run("s", Translator(engine).translate, EXAMPLES)
+    report = run("s", Translator(engine, VENVY).translate, EXAMPLES, VENVY)
     values = sorted(o.translation.latency_s for o in report.outcomes)
     assert report.latency(q) in values
 
@@ -62,12 +85,12 @@ def test_calibration_picks_the_threshold_that_is_right_most_often():
     from training.calibrate import choose_threshold, rows_from
 
     engine = ScriptedEngine({
-        "by size": (" venvy ls --sort size", 1.0),
+        "by name": (" venvy ls --sort name", 1.0),
         "active": (" venvy current", 1.0),
         "numpy": (" venvy stats", 1.0),  # out of scope, yet answered
         "coffee": (" NONE", 1.0),
     })
-    outcomes = rows_from(run("scripted", Translator(engine, threshold=0.0).translate, EXAMPLES).outcomes)
+    outcomes = rows_from(run("scripted", Translator(engine, VENVY, threshold=0.0).translate, EXAMPLES, VENVY).outcomes)
     # right-but-unsure 0.37, sure 0.9, wrong 0.2: 0.25-0.35 get all four right; the highest wins
     assert choose_threshold(outcomes, [0.37, 0.9, 0.2, 0.9]) == 0.35
     # a wrong answer surer than a right one: 0.05-0.35 and 0.65-0.9 both get 3 of 4; ties go to caution
@@ -131,7 +154,7 @@ def test_outside_rows_accept_any_listed_command(tmp_path):
         command = answers[query]
         return Translation(query, command, 0.9, command is None, "", 0.0, candidate=command)
 
-    report = run("fake", translate, _load_outside(path))
+    report = run("fake", translate, _load_outside(path), VENVY)
     assert report.accuracy == 1.0
     assert report.per_style() == {"minimal": (2, 2)}
     assert report.high_precision == 1.0 and len(report.high()) == 1
@@ -144,7 +167,7 @@ def test_a_report_on_requests_written_apart_from_the_project_never_reprints_them
 
     engine = ScriptedEngine({"active": (" venvy ls", 0.99)})
     rows = [{"query": "which venv is active right this minute", "command": "venvy current", "style": "question"}]
-    report = run("scripted", Translator(engine).translate, rows)
+    report = run("scripted", Translator(engine, VENVY).translate, rows, VENVY)
     for split in ("outside", "test"):
         text = write_report([report], tmp_path / split, "test", also={split: report}).read_text()
         section = text.split(f"on the {split} split")[1]

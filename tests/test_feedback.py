@@ -162,4 +162,4 @@ def test_a_rejected_request_never_goes_to_the_query_history(nlcli_home, query):
     wizard.remember("list my venvs")
     wizard.remember(query)
     assert wizard.history() == ["list my venvs"]
-    assert (nlcli_home / "history.txt").read_text() == "list my venvs\n"
+    assert (nlcli_home / "history" / "venvy.txt").read_text() == "list my venvs\n"

@@ -7,7 +7,7 @@ import pytest
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.grounding import ground, grounded_grammar, number_candidates, span_candidates
 from nlcli_wizard.translator import Retry, Translator
-from nlcli_wizard.validator import parse
+from tests.tooling import VENVY, parse
 
 
 def grounded(query: str, command: str) -> bool:
@@ -123,7 +123,7 @@ def test_span_candidates_keep_quoted_values_whole_and_trim_punctuation():
 
 
 def test_grounded_grammar_admits_only_the_requests_values():
-    grammar = grounded_grammar("list envs under ~/environments/test sorted by size")
+    grammar = grounded_grammar("list envs under ~/environments/test sorted by size", VENVY)
     assert '"~/environments/test"' in grammar
     assert "~/envs/test" not in grammar
     # no number in the request: no option that needs one
@@ -132,7 +132,7 @@ def test_grounded_grammar_admits_only_the_requests_values():
 
 def test_translator_retries_then_abstains_on_an_ungrounded_value():
     engine = ScriptedEngine(answers={"~/environments/test": (" venvy list --path ~/envs/test", 0.99)})
-    events = list(Translator(engine).stream("list envs under ~/environments/test"))
+    events = list(Translator(engine, VENVY).stream("list envs under ~/environments/test"))
     assert any(isinstance(e, Retry) for e in events)
     result = events[-1]
     assert result.abstained and result.command is None
@@ -142,7 +142,7 @@ def test_translator_retries_then_abstains_on_an_ungrounded_value():
 
 def test_translator_offers_a_grounded_answer_untouched():
     engine = ScriptedEngine(answers={"~/environments/test": (" venvy list --path ~/environments/test", 0.99)})
-    result = Translator(engine).translate("list envs under ~/environments/test")
+    result = Translator(engine, VENVY).translate("list envs under ~/environments/test")
     assert result.command == "venvy list --path ~/environments/test"
     assert not result.retried
     assert result.parsed is not None and result.parsed.values["path"] == "~/environments/test"
@@ -185,7 +185,7 @@ def test_an_ordinary_word_is_no_search_path(query, command):
     result = ground(query, parse(command))
     assert not result.ok and "does not name" in result.reason
     # Under the grounded grammar the option is left out where no word of the request names a folder.
-    rules = [line for line in grounded_grammar(query).splitlines() if '" --path"' in line]
+    rules = [line for line in grounded_grammar(query, VENVY).splitlines() if '" --path"' in line]
     assert not any('"torch"' in line or '"friday"' in line for line in rules)
 
 

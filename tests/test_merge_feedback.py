@@ -4,6 +4,7 @@ import pytest
 
 from nlcli_wizard.errors import UsageError
 from nlcli_wizard.feedback import FeedbackRecord, append
+from tests.tooling import VENVY, VENVY_TOOL
 from training import merge_feedback
 from training.merge_feedback import merge
 
@@ -35,7 +36,7 @@ def test_merge_adds_weighted_validated_corrections_and_skips_junk(tmp_path):
     ], junk=["{broken", "[]", '{"v": 1, "query": ""}'])
     train = [{"query": "Biggest envs", "command": "venvy size", "intent": "x", "template": "x", "split": "train"},
              {"query": "list my venvs", "command": "venvy ls", "intent": "x", "template": "x", "split": "train"}]
-    merged, report = merge(train, path, weight=4)
+    merged, report = merge(train, path, VENVY, weight=4)
     by_query: dict[str, list] = {}
     for example in merged:
         by_query.setdefault(example["query"], []).append(example["command"])
@@ -57,7 +58,7 @@ def test_merge_adds_weighted_validated_corrections_and_skips_junk(tmp_path):
 
 def test_missing_feedback_file_merges_nothing(tmp_path):
     train = [{"query": "q", "command": "venvy ls", "intent": "x", "template": "x", "split": "train"}]
-    merged, report = merge(train, tmp_path / "none.jsonl")
+    merged, report = merge(train, tmp_path / "none.jsonl", VENVY)
     assert merged == train and report["examples_added"] == 0
 
 
@@ -81,7 +82,7 @@ def test_no_record_stops_the_merge_and_each_skip_has_its_reason(tmp_path, monkey
 
     monkeypatch.setattr(merge_feedback, "normalize_query", prompt_rule)
     train = [{"query": "x" * 700, "command": "venvy ls", "intent": "x", "template": "x", "split": "train"}]
-    merged, report = merge(train, path, weight=2)
+    merged, report = merge(train, path, VENVY, weight=2)
     assert merged == train + [{"query": "biggest envs", "command": "venvy size --top 3", "intent": "feedback",
                                "template": "feedback", "split": "train"}] * 2
     assert report["skipped_by_reason"] == {"query_too_long": 1, "empty_query": 2, "query_rejected": 1,
@@ -98,7 +99,7 @@ def test_corrections_stay_corrections_whatever_the_weight(tmp_path, weight):
         _rec("biggest envs", verdict="copied", predicted="venvy size"),   # later, but only a confirmation
         _rec("show stats", verdict="executed", predicted="venvy stats", exit_code=0),
     ])
-    merged, report = merge([], path, weight=weight)
+    merged, report = merge([], path, VENVY, weight=weight)
     assert [e["command"] for e in merged if e["query"] == "biggest envs"] == ["venvy size --top 3"] * weight
     assert [e["command"] for e in merged if e["query"] == "show stats"] == ["venvy stats"]
     assert report["corrections"] == 1 and report["confirmations"] == 1
@@ -120,12 +121,12 @@ def test_a_forgotten_correction_is_not_trained_on(tmp_path):
         _rec("biggest envs", corrected="venvy size -n 3"),
         _rec("show stats", corrected="venvy stats"),
     ])
-    corrections = Corrections(path)
+    corrections = Corrections(path, VENVY_TOOL)
     assert [c.query for c in corrections.all()] == ["biggest envs", "show stats"]
     corrections.forget(1)  # appends a "wrong" record with no correction
     assert [c.query for c in corrections.all()] == ["show stats"]
     train = [{"query": "biggest envs", "command": "venvy size", "intent": "x", "template": "x", "split": "train"}]
-    merged, report = merge(train, path, weight=3)
+    merged, report = merge(train, path, VENVY, weight=3)
     assert [e["command"] for e in merged if e["query"].lower().startswith("biggest")] == ["venvy size"]
     assert [e["command"] for e in merged if e["query"] == "show stats"] == ["venvy stats"] * 3
     assert report["withdrawn"] == 1 and report["corrections"] == 1 and report["train_examples_replaced"] == 0
@@ -139,6 +140,6 @@ def test_a_correction_after_a_withdrawal_stands(tmp_path):
         _rec("biggest envs", predicted="venvy size --top 3"),   # forgotten
         _rec("biggest envs", corrected="venvy size -n 7"),     # corrected again later
     ])
-    merged, report = merge([], path, weight=2)
+    merged, report = merge([], path, VENVY, weight=2)
     assert [e["command"] for e in merged] == ["venvy size --top 7"] * 2
     assert report["withdrawn"] == 1

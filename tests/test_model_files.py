@@ -120,6 +120,7 @@ GRAMMAR_PROBE = """
 import sys
 from nlcli_wizard.engine import LlamaEngine
 from nlcli_wizard.errors import GrammarError
+from tests.tooling import VENVY
 engine = LlamaEngine(adapter_path=None)
 try:
     list(engine.generate("Request: x\\nCommand:", grammar=sys.argv[1]))
@@ -144,13 +145,13 @@ def test_a_grammar_that_does_not_parse_is_refused_not_a_segfault(model_home, gra
 @pytest.mark.model
 def test_the_catalog_grammar_parses_and_constrains(model_home):
     from nlcli_wizard.engine import LlamaEngine
-    from nlcli_wizard.grammar import venvy_grammar
-    from nlcli_wizard.validator import validate
+    from nlcli_wizard.grammar import tool_grammar
+    from tests.tooling import validate
 
     engine = LlamaEngine(adapter_path=None)
     steps = list(engine.generate("Request: list my venvs\nCommand:", grammar='root ::= " venvy ls"'))
     assert "".join(s.text for s in steps).strip() == "venvy ls"
-    text = "".join(s.text for s in engine.generate("Request: show my venvs\nCommand:", grammar=venvy_grammar()))
+    text = "".join(s.text for s in engine.generate("Request: show my venvs\nCommand:", grammar=tool_grammar(VENVY)))
     assert text.strip() == "NONE" or validate(text.strip()).ok
 
 

@@ -1,7 +1,9 @@
 import pytest
 
-from nlcli_wizard import paths
+from tests.tooling import VENVY_TOOL
 from training import dataset, finetune, pipeline
+
+SPLITS = VENVY_TOOL.data_dir / "splits"
 
 
 class _Stop(Exception):
@@ -9,9 +11,9 @@ class _Stop(Exception):
 
 
 def test_a_trial_run_writes_its_splits_under_out_and_leaves_the_repo_data_alone(tmp_path, monkeypatch):
-    before = {p.name: p.read_bytes() for p in paths.data_dir().glob("*.json*")}
+    before = {p.name: p.read_bytes() for p in SPLITS.glob("*.json*")}
     examples = [dataset.Example("list my venvs", "venvy ls", "venvy ls", "list my venvs", "train")]
-    monkeypatch.setattr(dataset, "build", lambda seed: examples)
+    monkeypatch.setattr(dataset, "build", lambda tool, seed: examples)
     seen = {}
 
     def train_cpu(train, run_dir, config):
@@ -20,8 +22,8 @@ def test_a_trial_run_writes_its_splits_under_out_and_leaves_the_repo_data_alone(
 
     monkeypatch.setattr(finetune, "train_cpu", train_cpu)
     with pytest.raises(_Stop):
-        pipeline.main(["--out", str(tmp_path / "try")])
+        pipeline.main(["--tool", "venvy", "--out", str(tmp_path / "try")])
     assert (tmp_path / "try" / "data" / "train.jsonl").exists()
     assert [e["query"] for e in seen["train"]] == ["list my venvs"]
     assert seen["run_dir"] == tmp_path / "try" / "run"
-    assert {p.name: p.read_bytes() for p in paths.data_dir().glob("*.json*")} == before
+    assert {p.name: p.read_bytes() for p in SPLITS.glob("*.json*")} == before

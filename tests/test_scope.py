@@ -6,10 +6,15 @@ import json
 
 import pytest
 
-from nlcli_wizard import paths
 from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.scope import beyond
+from nlcli_wizard.scope import check
 from nlcli_wizard.translator import Translator
+from tests.tooling import SQLITE, VENVY, VENVY_TOOL
+
+
+def beyond(query: str, catalog=VENVY) -> str | None:
+    verdict = check(query, catalog)
+    return None if verdict is None else verdict.message
 
 
 @pytest.mark.parametrize(("query", "why"), [
@@ -35,6 +40,7 @@ from nlcli_wizard.translator import Translator
 def test_a_request_with_a_part_venvy_cannot_do_is_out_of_scope(query, why):
     reason = beyond(query)
     assert reason is not None and why in reason
+    assert check(query, VENVY).rule.startswith("scope.")
     assert reason.count(".") <= 2 and "\n" not in reason  # one sentence (quoted text may hold a dot)
 
 
@@ -61,17 +67,28 @@ def test_no_in_scope_request_of_any_split_is_turned_away():
     """Every request with a command in the shipped splits (template, composed and other authors' words)."""
     flagged = []
     for split in ("train", "val", "test", "calib", "independent"):
-        for line in (paths.data_dir() / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+        for line in (VENVY_TOOL.data_dir / "splits" / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            if row["command"] and beyond(row["query"]):
+            if row["command"] and row.get("candidate") is None and beyond(row["query"]):
                 flagged.append(row["query"])
     assert flagged == []
 
 
 def test_the_translator_abstains_without_running_the_model():
     engine = ScriptedEngine(answers={"ls": (" venvy ls", 0.99)})
-    result = Translator(engine).translate("ls my envs && rm -rf ~/tmp")
+    result = Translator(engine, VENVY).translate("ls my envs && rm -rf ~/tmp")
     assert result.abstained and result.command is None and result.candidate is None
     assert result.source == "scope" and "chains another command" in result.reason
+    assert result.rule == "scope.shell-chain" and result.to_json()["rule"] == "scope.shell-chain"
     assert engine.prompts == []
-    assert Translator(engine).translate("ls my venvs").command == "venvy ls"
+    assert Translator(engine, VENVY).translate("ls my venvs").command == "venvy ls"
+
+
+@pytest.mark.parametrize(("query", "rule", "catalog"), [
+    ("list my envs and then activate it", "scope.other-action", VENVY),  # venvy's own profile adds this ask
+    ("list my envs and then activate it", None, SQLITE),  # not an ask sqlite-utils' profile names
+    ("create a new venv, then show stats", "scope.first-clause", VENVY),
+])
+def test_a_tool_profile_adds_its_own_asks_it_cannot_do(query, rule, catalog):
+    verdict = check(query, catalog)
+    assert (verdict.rule if verdict else None) == rule

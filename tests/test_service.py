@@ -6,9 +6,9 @@ import pytest
 from nlcli_wizard import runner
 from nlcli_wizard.config import Config, load_config
 from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.errors import UsageError, VenvyMissingError
+from nlcli_wizard.errors import ToolMissingError, UsageError
 from nlcli_wizard.service import Wizard
-from nlcli_wizard.validator import parse
+from tests.tooling import SQLITE, VENVY, parse
 
 
 class CountingEngine(ScriptedEngine):
@@ -26,7 +26,7 @@ class CountingEngine(ScriptedEngine):
 
 def test_one_generation_at_a_time_even_after_an_abandoned_stream():
     engine = CountingEngine({"": (" venvy ls --sort size --format json", 0.99)}, delay=0.05)
-    wizard = Wizard(lambda: engine, config=Config())
+    wizard = Wizard(lambda tool: engine, config=Config())
     abandoned = wizard.stream("first")
     next(abandoned)  # started, then left mid-way as a cancelled worker would
 
@@ -79,7 +79,7 @@ def test_bad_config_is_reported_not_fatal(nlcli_home):
 )
 def test_which_commands_need_the_terminal_and_offer_a_dry_run(command, terminal, dry_run):
     assert runner.needs_terminal(parse(command)) is terminal
-    assert runner.dry_run_variant(command) == dry_run
+    assert runner.dry_run_variant(command, VENVY) == dry_run
 
 
 def test_runs_real_venvy_without_a_shell(tmp_path):
@@ -92,9 +92,9 @@ def test_runs_real_venvy_without_a_shell(tmp_path):
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     assert os.path.expanduser("~") == str(tmp_path / "user-home")
     lines: list[str] = []
-    assert runner.run_streaming("venvy register '~/my proj/.venv' --name demo-env", lines.append) == 0
+    assert runner.run_streaming("venvy register '~/my proj/.venv' --name demo-env", VENVY, lines.append) == 0
     lines.clear()
-    assert runner.run_streaming("venvy ls --format json", lines.append) == 0
+    assert runner.run_streaming("venvy ls --format json", VENVY, lines.append) == 0
     listed = json.loads("\n".join(lines))
     assert [(v["name"], v["path"]) for v in listed] == [("demo-env", str(venv))]
 
@@ -102,9 +102,12 @@ def test_runs_real_venvy_without_a_shell(tmp_path):
 def test_missing_venvy_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr("sys.executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(VenvyMissingError) as err:
-        runner.argv_for("venvy ls")
+    with pytest.raises(ToolMissingError) as err:
+        runner.argv_for("venvy ls", VENVY)
     assert "pip install venvy==0.2.0" in str(err.value)
+    with pytest.raises(ToolMissingError) as err:
+        runner.argv_for("sqlite-utils tables pets.db", SQLITE)
+    assert 'pip install "nlcli-wizard[sqlite-utils]"' in str(err.value)
 
 
 @pytest.mark.parametrize(("request_", "follow_up", "combined"), [
@@ -113,7 +116,7 @@ def test_missing_venvy_is_a_clear_error(monkeypatch, tmp_path):
     ("list my venvs, only conda ones", ", preview first", "list my venvs, only conda ones, preview first"),
 ])
 def test_refine_appends_the_follow_up_as_the_training_data_does(request_, follow_up, combined):
-    assert Wizard(lambda: ScriptedEngine(), config=Config()).refine(request_, follow_up) == combined
+    assert Wizard(lambda tool: ScriptedEngine(), config=Config()).refine(request_, follow_up) == combined
 
 
 @pytest.mark.parametrize(("follow_up", "error"), [
@@ -121,4 +124,4 @@ def test_refine_appends_the_follow_up_as_the_training_data_does(request_, follow
 ])
 def test_refine_refuses_an_empty_or_over_long_follow_up(follow_up, error):
     with pytest.raises(UsageError, match=error):
-        Wizard(lambda: ScriptedEngine(), config=Config()).refine("list my venvs", follow_up)
+        Wizard(lambda tool: ScriptedEngine(), config=Config()).refine("list my venvs", follow_up)

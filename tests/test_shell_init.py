@@ -155,7 +155,7 @@ from nlcli_wizard.service import Wizard
 
 args = parse_args()
 engine = ScriptedEngine({{"sorted by size": (" venvy list --sort size", 0.99)}})
-app = make_app(Wizard(lambda: engine, config=Config(), shell=args.shell), initial_query=" ".join(args.query),
+app = make_app(Wizard(lambda tool: engine, config=Config(), shell=args.shell), initial_query=" ".join(args.query),
                from_shell=args.from_shell)
 command = app.run()
 with open(sys.argv[0] + ".exit", "w") as done:  # the exit code, for the test to read

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from nlcli_wizard.quoting import argv_as_run, detect_shell, join, quote_word
-from nlcli_wizard.validator import parse, quote
+from nlcli_wizard.validator import quote
 from tests.test_shell_init import need, start_shell
+from tests.tooling import VENVY, parse
 
 SHELLS = ["bash", "zsh", "fish"]
 
@@ -177,5 +178,5 @@ def test_running_without_a_shell_passes_the_argv_the_shell_would(shell, tmp_path
     script = tmp_path / "line"
     script.write_text(recorder_script(shell, log, [join(parse(command).tokens(), shell)]))
     subprocess.run([program, str(script)], check=True, env={**os.environ, "HOME": str(home)}, timeout=60)
-    assert argv_for(command)[1:] == records(log)[0] == [
+    assert argv_for(command, VENVY)[1:] == records(log)[0] == [
         "register", f"{home}/env", "--project", "~root/p", "--name", f"{home}/x"]

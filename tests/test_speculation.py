@@ -2,8 +2,8 @@
 
 import itertools
 
-from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.speculation import Drafter, answer_shapes
+from tests.tooling import VENVY
 
 END = 0
 
@@ -61,7 +61,7 @@ def test_the_end_of_the_answer_is_never_guessed_and_a_minority_next_token_is_not
 
 
 def test_venvy_s_shapes_hold_every_subcommand_and_option_in_declaration_order():
-    catalog = load_catalog()
+    catalog = VENVY
     shapes = answer_shapes(catalog)
     texts = {"".join(piece or " V" for piece in shape) for shape in shapes}
     for spec in catalog.commands.values():

@@ -4,6 +4,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
+from tests.tooling import VENVY_TOOL
 
 
 def test_unsloth_backend_refuses_clearly_without_a_gpu(tmp_path):
@@ -53,7 +54,7 @@ def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):
     feedback = tmp_path / "feedback.jsonl"
     append(FeedbackRecord(query=query, predicted=None, confidence=0.2, verdict="wrong", model_id="shipped",
                           corrected="venvy stats"), feedback)
-    base_train = [e for e in load_split("train") if e["command"] and "stats" not in e["command"]][:48]
+    base_train = [e for e in load_split("train", VENVY_TOOL.data_dir / "splits") if e["command"] and "stats" not in e["command"]][:48]
     merged, report = merge(base_train, feedback, weight=16)
     assert report["corrections"] == 1 and report["examples_added"] == 16
 
@@ -62,11 +63,11 @@ def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):
     assert meta["metrics"]["final_loss"] < 1.0
     adapter = export_adapter(run_dir, tmp_path / "retrained.gguf", {"model_id": "retrained"})
 
-    translation = Translator(LlamaEngine(adapter_path=adapter), threshold=0.0).translate(query)
+    translation = Translator(LlamaEngine(adapter_path=adapter), VENVY, threshold=0.0).translate(query)
     assert translation.command == "venvy stats"
     assert translation.model_id == "retrained"
 
     merged = export_merged(run_dir, tmp_path / "merged.gguf")  # one Q4_K_M file, no adapter needed
     assert 200e6 < merged.stat().st_size < 300e6
-    alone = Translator(LlamaEngine(model_path=merged, adapter_path=None), threshold=0.0).translate(query)
+    alone = Translator(LlamaEngine(model_path=merged, adapter_path=None), VENVY, threshold=0.0).translate(query)
     assert alone.command == "venvy stats"

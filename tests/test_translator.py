@@ -3,20 +3,21 @@ import pytest
 from nlcli_wizard.engine import ScriptedEngine
 from nlcli_wizard.errors import EmptyQueryError
 from nlcli_wizard.translator import Chunk, Retry, Translation, Translator
+from tests.tooling import VENVY
 
 
 def _events(engine, query):
-    return list(Translator(engine).stream(query))
+    return list(Translator(engine, VENVY).stream(query))
 
 
 def test_valid_answer_streams_then_gives_canonical_command():
-    engine = ScriptedEngine({"by size": (" venvy ls -s size", 0.99)})
-    events = _events(engine, "list venvs by size")
+    engine = ScriptedEngine({"by name": (" venvy ls -s name", 0.99)})
+    events = _events(engine, "list venvs by name")
     chunks = [e.text for e in events if isinstance(e, Chunk)]
-    assert "".join(chunks) == " venvy ls -s size"
+    assert "".join(chunks) == " venvy ls -s name"
     final = events[-1]
     assert isinstance(final, Translation)
-    assert final.command == "venvy ls --sort size"
+    assert final.command == "venvy ls --sort name"
     assert final.used_options == ("--sort",)
     assert final.subcommand == "ls"
     assert not final.abstained and final.confidence > 0.9
@@ -40,7 +41,6 @@ def test_invalid_answer_is_retried_under_the_grammar():
     class TwoTries(ScriptedEngine):
         def generate(self, prompt, *, grammar=None, max_tokens=64, shapes=()):
             self.answers = {"": (" venvy ls" if grammar else " venvy ls; rm -rf /", 0.99)}
-            self.grammars = getattr(self, "grammars", []) + [grammar]
             return super().generate(prompt, grammar=grammar, max_tokens=max_tokens)
 
     engine = TwoTries()
@@ -60,5 +60,5 @@ def test_still_invalid_after_retry_abstains():
 def test_empty_query_never_reaches_the_model():
     engine = ScriptedEngine()
     with pytest.raises(EmptyQueryError):
-        Translator(engine).translate("   ")
+        Translator(engine, VENVY).translate("   ")
     assert engine.prompts == []

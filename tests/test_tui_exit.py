@@ -32,7 +32,7 @@ async def test_escape_quits_without_a_command_only_when_started_from_the_shell(f
     from nlcli_wizard.engine import ScriptedEngine
 
     engine = ScriptedEngine({"": (" venvy current", 0.99)})
-    app = make_app(Wizard(lambda: engine, config=Config()), from_shell=from_shell)
+    app = make_app(Wizard(lambda tool: engine, config=Config()), from_shell=from_shell)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"where am i", "enter")
         await app.workers.wait_for_complete()

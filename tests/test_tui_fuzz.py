@@ -40,7 +40,7 @@ def assert_terminal_safe(app) -> None:
 
 async def exercise(text: str) -> None:
     engine = ScriptedEngine({"list my venvs": (" venvy ls", 0.99)}, default=(" " + text, 0.9))
-    app = make_app(Wizard(lambda: engine, config=Config()))
+    app = make_app(Wizard(lambda tool: engine, config=Config()))
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         # 1. the request, and the model streaming the same text back

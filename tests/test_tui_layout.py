@@ -10,7 +10,7 @@ from app.widgets import CommandView, ConfidenceMeter, ConfirmDialog, FlagDialog,
 from tests.tui_support import ask, scripted
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-ANSWERS = {"size": (" venvy ls -s size", 0.99), "30 days": (" venvy cleanup --days 30", 0.99)}
+ANSWERS = {"by name": (" venvy ls -s name", 0.99), "30 days": (" venvy cleanup --days 30", 0.99)}
 
 
 async def settle(pilot) -> None:
@@ -30,7 +30,7 @@ def inside(inner, outer) -> bool:
 async def test_help_command_and_confidence_fit_and_the_log_takes_the_rest(size):
     app = make_app(scripted(ANSWERS))
     async with app.run_test(size=size) as pilot:
-        await ask(pilot, "show my venvs sorted by size")
+        await ask(pilot, "show my venvs sorted by name")
         await pilot.pause()
         screen = app.screen.region
         panel = app.query_one(HelpPanel)
@@ -55,7 +55,7 @@ def test_snapshot_after_a_translation_at(size, snap_compare):
     app = make_app(scripted(ANSWERS))
 
     async def run_before(pilot):
-        await ask(pilot, "show my venvs sorted by size")
+        await ask(pilot, "show my venvs sorted by name")
         await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)

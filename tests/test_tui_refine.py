@@ -16,7 +16,7 @@ SIZE = (110, 34)
 
 
 def app_on(engine: ScriptedEngine):
-    return make_app(Wizard(lambda: engine, config=Config()))
+    return make_app(Wizard(lambda tool: engine, config=Config()))
 
 
 async def settle(pilot) -> None:
@@ -105,7 +105,7 @@ async def test_an_empty_refinement_is_refused_and_the_line_stays_open():
 
 async def test_refine_follows_a_remapped_key_in_the_palette(nlcli_home):
     engine = ScriptedEngine({"": (" venvy ls", 0.99)})
-    app = make_app(Wizard(lambda: engine, config=Config(keys={"refine": "f6"})))
+    app = make_app(Wizard(lambda tool: engine, config=Config(keys={"refine": "f6"})))
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "list my venvs")
         palette = {command.title: command.help for command in app.get_system_commands(app.screen)}

@@ -4,12 +4,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlcli_wizard.catalog import load_catalog
 from nlcli_wizard.errors import InvalidCommandError
 from nlcli_wizard.quoting import argv_as_run
-from nlcli_wizard.validator import SHELL_METACHARACTERS, canonicalize, equivalent, parse, quote, validate
+from nlcli_wizard.validator import SHELL_METACHARACTERS, quote
+from tests.tooling import VENVY, canonicalize, equivalent, parse, validate
 
-CATALOG = load_catalog()
+CATALOG = VENVY
 
 
 def _sample_value(param):

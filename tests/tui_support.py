@@ -9,7 +9,7 @@ from nlcli_wizard.service import Wizard
 
 def scripted(answers=None, **kwargs) -> Wizard:
     engine = ScriptedEngine(answers or {}, **kwargs)
-    return Wizard(lambda: engine, config=Config())
+    return Wizard(lambda tool: engine, config=Config())
 
 
 async def ask(pilot, text: str) -> None:

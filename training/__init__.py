@@ -1,3 +1,3 @@
-"""Training pipeline: dataset from venvy's click definitions, feedback merge,
-LoRA fine-tune, GGUF export. Each ``python -m training.X`` module's docstring
-shows the exact command; the library code lives beside it."""
+"""Training pipeline: a tool's dataset (from its click tree and its data folder), feedback merge, LoRA
+fine-tune, GGUF export, calibration. Each ``python -m training.X`` module's docstring shows the exact
+command; the library code lives beside it."""

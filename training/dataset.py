@@ -1,11 +1,13 @@
-"""Build the train/validation/test splits from a tool's catalog and its vocabulary.
+"""Build the train/validation/test splits from a tool's catalog and its data folder.
 
-    python -m training.dataset            # writes data/{train,val,test,calib}.jsonl + data/manifest.json
-    python -m training.dataset --seed 7 --out /tmp/data
+    python -m training.dataset                        # the default tool: <its folder>/data/splits/*.jsonl
+    python -m training.dataset --tool sqlite-utils --seed 7 --out /tmp/data
 
-The vocabulary (phrasings, fragments, synonyms, slot pools, out-of-scope
-requests) is data under ``data/venvy/`` (see training/vocab.py); this module
-knows no tool. Template splits are by *template*: a phrasing used for the
+A tool's data folder holds requests hand-written by other authors (``authored/*.jsonl``) and, optionally,
+a vocabulary for templates (phrasings, fragments, synonyms, slot pools, out-of-scope requests; see
+training/vocab.py); this module knows no tool. A tool with authored requests alone is learnt from them.
+Beside the translations it writes the questions the adapter learns to judge destructive commands by
+(``Asked: yes|no``, :func:`judge_examples`). Template splits are by *template*: a phrasing used for the
 test split never appears in train or validation (only its intent does), so
 test accuracy measures generalization to wording the model has not seen.
 Composed requests split by their head and fragment set, authored requests by
@@ -26,10 +28,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from nlcli_wizard import paths
-from nlcli_wizard.catalog import load_catalog
-from nlcli_wizard.errors import InvalidCommandError, TrainingError
-from nlcli_wizard.validator import parse, quote
+from nlcli_wizard import tools
+from nlcli_wizard.catalog import Catalog
+from nlcli_wizard.errors import InvalidCommandError, NlcliError, TrainingError
+from nlcli_wizard.tools import ToolProfile
+from nlcli_wizard.validator import ParsedCommand, parse, quote
 from training import compose
 from training.vocab import SLOT, SlotFiller, Vocabulary, load_vocabulary, load_yaml
 
@@ -38,11 +41,15 @@ CALIB = "calib"  # held-out voices, for calibration only: never train, val or te
 PER_TEMPLATE = 1  # requests per template (same hand): other authors now write half of the train split
 COMPOSED_PER_OPTION = 18  # composed requests per combination, per parameter it sets (+ a base)
 COMPOSED_PER_SUBCOMMAND = 320  # at most, before the split
-VOCAB_DIR = paths.data_dir() / "venvy"
 # At most this many train examples: at ~3.5 s per step of 16 on these 2-core machines,
 # 1.5 epochs of 5,400 stay under the 30-minute fine-tune budget. Fewer requests per
 # template (same hand) leave room for composed and authored ones (other hands).
 TRAIN_CAP = 5400
+# Judge questions at most, on top of the translations (about half "yes", half "no").
+JUDGE_CAP = 1200
+# The share of non-destructive requests asked about a destructive command made of their own values
+# ("show info on api1" -> "venvy remove api1": no).
+PERTURB_SHARE = 0.12
 OUT_OF_SCOPE = "out-of-scope"  # the intent of a request the tool cannot do
 _SLOT = SLOT
 
@@ -54,12 +61,16 @@ class Example:
     intent: str
     template: str
     split: str
-    source: str = "template"  # template | composed | authored:<persona>
+    source: str = "template"  # template | composed | authored:<persona> | judge:<why>
+    # A judge question (the adapter learns to say whether the request asks for this exact command): the
+    # command asked about, and the answer. None for a translation.
+    candidate: str | None = None
+    asked: bool | None = None
 
 
-@functools.cache
-def default_vocabulary() -> Vocabulary:
-    return load_vocabulary(VOCAB_DIR)
+def vocabulary_of(tool: ToolProfile) -> Vocabulary | None:
+    """The tool's template vocabulary, or None when it learns from authored requests alone."""
+    return load_vocabulary(tool.data_dir) if (tool.data_dir / "intents.yaml").exists() else None
 
 
 def _reword(vocab: Vocabulary, text: str, rng: random.Random) -> str:
@@ -140,11 +151,10 @@ def _fill(vocab: Vocabulary, fill: SlotFiller, template: str, target: str | None
     return request, command
 
 
-def template_key(template: str, vocab: Vocabulary | None = None) -> str:
+def template_key(template: str, vocab: Vocabulary) -> str:
     """What a template says once synonyms and punctuation are set aside: "delete
     the venv {name}" and "remove the environment {name}" have one key. Splits go
     by key, so re-wording cannot carry a test phrasing into train."""
-    vocab = vocab or default_vocabulary()
     text = vocab.synonym_re.sub(lambda m: vocab.synonym_of[m.group(0)][0], template.lower())
     return " ".join(re.sub(r"[^\w{}~$-]", " ", text).split())
 
@@ -173,17 +183,16 @@ def _parameter_names(catalog, name: str) -> list[str] | None:
     return None if spec is None else [p.name.upper() if p.is_argument else p.long for p in spec.params]
 
 
-def composed_examples(vocab: Vocabulary, fill: SlotFiller, seed: int, rng: random.Random,
+def composed_examples(vocab: Vocabulary, fill: SlotFiller, seed: int, rng: random.Random, catalog: Catalog,
                       per_option: int = COMPOSED_PER_OPTION) -> list[Example]:
     """Requests built from compose.yaml's heads and per-parameter fragments,
     every combination each subcommand allows; split by their head and fragment set."""
-    catalog = load_catalog()
     subs, _ = compose.parse_spec(load_yaml(vocab.folder / "compose.yaml"), functools.partial(_parameter_names, catalog))
     out = []
     for c in compose.generate(catalog.program, subs, compose.budget(per_option, COMPOSED_PER_SUBCOMMAND), rng,
                               fill, quote):
         try:
-            command = parse(c.command).canonical
+            command = parse(c.command, catalog).canonical
         except InvalidCommandError as exc:
             raise TrainingError(f"compose.yaml made an invalid command {c.command!r} for {c.query!r}: {exc}") from None
         # Split by the key up to synonyms, as templates are: "wipe it" in test, "erase it" in train would leak.
@@ -196,9 +205,10 @@ def _fraction(text: str, seed: int) -> float:
     return int(hashlib.sha256(f"{seed}:{text}".encode()).hexdigest()[:12], 16) / 16 ** 12
 
 
-def authored_examples(directory: Path, heldout: set[str], seed: int = 0) -> list[Example]:
-    """Hand-written rows {q, command (or null), persona}: held-out personas go to
-    the calibration split, the others 85/15 to train/val by a hash of the request."""
+def authored_examples(directory: Path, heldout: set[str], catalog: Catalog, seed: int = 0) -> list[Example]:
+    """Hand-written rows {q, command (or null), persona, tempting?}: held-out personas go to the calibration
+    split, the others 85/15 to train/val by a hash of the request. ``tempting`` (on a row the tool cannot do)
+    is the destructive command a careless reader would give it: the adapter learns to judge it "no"."""
     out = []
     for path in sorted(directory.glob("*.jsonl")):
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -216,34 +226,134 @@ def authored_examples(directory: Path, heldout: set[str], seed: int = 0) -> list
                 raise TrainingError(f"{where}: 'q' must be a non-empty request.")
             if not isinstance(persona, str) or not persona.strip():
                 raise TrainingError(f"{where}: 'persona' must name who wrote the request.")
-            if command is not None:
-                if not isinstance(command, str):
-                    raise TrainingError(f"{where}: 'command' must be a command line or null.")
+            canonical = {}
+            for field_name in ("command", "tempting"):
+                value = row.get(field_name)
+                if value is None:
+                    continue
+                if not isinstance(value, str):
+                    raise TrainingError(f"{where}: '{field_name}' must be a command line or null.")
                 try:
-                    command = parse(command).canonical
+                    canonical[field_name] = parse(value, catalog).canonical
                 except InvalidCommandError as exc:
-                    raise TrainingError(f"{where}: {exc}") from None
+                    raise TrainingError(f"{where}: {field_name}: {exc}") from None
+            command = canonical.get("command")
             split = CALIB if persona in heldout else "val" if _fraction(query.lower(), seed) < 0.15 else "train"
-            out.append(Example(query, command, command or "out-of-scope", query, split, f"authored:{persona}"))
+            out.append(Example(query, command, command or OUT_OF_SCOPE, query, split, f"authored:{persona}"))
+            if "tempting" in canonical and command is None:
+                out.append(Example(query, None, "judge", query, split, f"judge:tempting:{persona}",
+                                   canonical["tempting"], False))
     return out
 
 
-def build(seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None = None,
+def _destructive_from(parsed: ParsedCommand, catalog: Catalog, rng: random.Random) -> ParsedCommand | None:
+    """A destructive command made of a non-destructive command's own values ("venvy info api1" ->
+    "venvy remove api1"), or None when no destructive subcommand takes them."""
+    values = parsed.values
+    options = []
+    for spec in catalog.commands.values():
+        if not spec.destructive or spec.name == parsed.subcommand:
+            continue
+        taken = {p.name: values[p.name] for p in spec.params if p.name in values and p.kind != "flag"}
+        if not taken or any(p.required and p.name not in taken for p in spec.params):
+            continue
+        options.append(ParsedCommand(spec.name, taken, catalog=catalog))
+    return rng.choice(options) if options else None
+
+
+def judge_examples(examples: list[Example], catalog: Catalog, seed: int, cap: int = JUDGE_CAP) -> list[Example]:
+    """The questions the adapter learns to judge destructive commands by, from the translations themselves:
+
+    - a request whose command destroys (or skips a confirmation): that command, "yes"; and, where it does not
+      ask to skip the tool's own confirmation, the same command with the force parameter, "no" — where it
+      does, the confirming command is still "yes" (it asks for at least that);
+    - a request for a preview: the command without its dry run, "no";
+    - a request for something else: a destructive command made of its own values, "no" (a share of them);
+    - (from authored rows) a look-alike with the command a careless reader would give it, "no".
+
+    Each question stays in its request's split; at most ``cap``, "yes" and "no" balanced."""
+    assert catalog.profile is not None
+    risk = catalog.profile.data.risk
+    rng = random.Random(f"{seed}:judge")
+    yes: list[Example] = []
+    no: list[Example] = [e for e in examples if e.candidate is not None]
+    for e in examples:
+        if e.candidate is not None or e.command is None or e.split not in (*SPLITS, CALIB):
+            continue
+        parsed = parse(e.command, catalog)
+        if parsed.help or parsed.version:
+            continue
+
+        def ask(command: ParsedCommand, asked: bool, why: str, e: Example = e) -> None:
+            row = Example(e.query, None, "judge", e.template, e.split, f"judge:{why}", command.canonical, asked)
+            (yes if asked else no).append(row)
+
+        spec = parsed.spec()
+        force = next((p for p in spec.options if p.name in risk.force), None) if spec else None
+        if parsed.destructive or parsed.forced:
+            ask(parsed, True, "asked")
+            if parsed.forced and risk.confirms:
+                ask(parsed.without(*risk.force), True, "confirming")
+            elif parsed.destructive and force is not None:
+                ask(ParsedCommand(parsed.subcommand, {**parsed.values, force.name: True}, parsed.group_flags,
+                                  catalog=catalog), False, "force-not-asked")
+        elif spec is not None and spec.destructive and any(parsed.values.get(n) for n in risk.dry_run):
+            ask(parsed.without(*risk.dry_run), False, "preview")
+        elif rng.random() < PERTURB_SHARE:
+            other = _destructive_from(parsed, catalog, rng)
+            if other is not None:
+                ask(other, False, "other-ask")
+    rng.shuffle(yes)
+    rng.shuffle(no)
+    half = cap // 2
+    keep_no = min(len(no), max(half, cap - len(yes)))
+    keep_yes = min(len(yes), cap - keep_no)
+    return yes[:keep_yes] + no[:keep_no]
+
+
+def build(tool: ToolProfile, seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None = None,
           vocab: Vocabulary | None = None) -> list[Example]:
-    """Every split's examples; ``authored`` is the folder of hand-written rows
-    (default: the vocabulary folder's ``authored/``)."""
-    vocab = vocab or default_vocabulary()
-    catalog = load_catalog()
+    """Every split's examples (translations, then judge questions); ``authored`` is the folder of
+    hand-written rows (default: the tool's ``data/authored/``), ``vocab`` the template vocabulary (default:
+    the tool's own, if it has one)."""
+    catalog = tool.catalog
+    vocab = vocab or vocabulary_of(tool)
+    rng = random.Random(seed)
+    examples: list[Example] = templated_examples(vocab, catalog, seed, per_template, rng) if vocab else []
+    heldout = vocab.heldout if vocab else _heldout(tool)
+    examples += authored_examples(authored or tool.data_dir / "authored", heldout, catalog, seed)
+    # Identical (query, command) pairs add nothing; keep the first.
+    seen: set[tuple[str, str | None, str | None]] = set()
+    unique = []
+    for example in examples:
+        key = (example.query.lower(), example.command, example.candidate)
+        if key not in seen:
+            seen.add(key)
+            unique.append(example)
+    capped = _cap_train([e for e in unique if e.candidate is None], seed)
+    return capped + judge_examples(capped + [e for e in unique if e.candidate is not None], catalog, seed)
+
+
+def _heldout(tool: ToolProfile) -> set[str]:
+    sources = tool.data_dir / "sources.yaml"
+    if not sources.exists():
+        return set()
+    data = load_yaml(sources)
+    return {str(p) for p in (data.get("heldout") or [])}
+
+
+def templated_examples(vocab: Vocabulary, catalog: Catalog, seed: int, per_template: int,
+                       rng: random.Random) -> list[Example]:
+    """Requests from the vocabulary's templates, verbose wrappers, out-of-scope phrasings and compose.yaml."""
     cmd_names = sorted(catalog.commands)
     fill = SlotFiller(vocab, cmd_names)
-    rng = random.Random(seed)
     examples: list[Example] = []
     covered: set[str] = set()
 
     def emit(query: str, command: str | None, intent: str, template: str, split: str, where: str) -> None:
         if command is not None:
             try:
-                command = parse(command).canonical
+                command = parse(command, catalog).canonical
             except InvalidCommandError as exc:
                 raise TrainingError(f"{where}: the target {command!r} is invalid: {exc}") from None
         examples.append(Example(query, command, intent, template, split))
@@ -285,21 +395,12 @@ def build(seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None
                 query, _ = _fill(vocab, fill, template, None, "", rng)
                 emit(query, None, OUT_OF_SCOPE, template, split, "")
 
-    examples += composed_examples(vocab, fill, seed, rng)
-    examples += authored_examples(authored or vocab.folder / "authored", vocab.heldout, seed)
-
+    examples += composed_examples(vocab, fill, seed, rng, catalog)
     missing = set(catalog.commands) - covered
     if missing:
         raise TrainingError(f"{intents.where()}: no intent covers {catalog.program} subcommand(s): "
                             f"{', '.join(sorted(missing))}.")
-    # Identical (query, command) pairs add nothing; keep the first.
-    seen: set[tuple[str, str | None]] = set()
-    unique = []
-    for example in examples:
-        if (example.query.lower(), example.command) not in seen:
-            seen.add((example.query.lower(), example.command))
-            unique.append(example)
-    return _cap_train(unique, seed)
+    return examples
 
 
 def _cap_train(examples: list[Example], seed: int, cap: int = TRAIN_CAP) -> list[Example]:
@@ -333,7 +434,8 @@ def write_splits(examples: list[Example], out: Path, seed: int) -> dict:
         (out / f"{split}.jsonl").write_text(text, encoding="utf-8")
         manifest["splits"][split] = {
             "examples": len(rows),
-            "abstain": sum(r["command"] is None for r in rows),
+            "abstain": sum(r["command"] is None and r["candidate"] is None for r in rows),
+            "judge": sum(r["candidate"] is not None for r in rows),
             "templates": len({r["template"] for r in rows}),
             "sources": dict(sorted(Counter(r["source"].split(":")[0] for r in rows).items())),
             "sha256": hashlib.sha256(text.encode()).hexdigest(),
@@ -342,24 +444,25 @@ def write_splits(examples: list[Example], out: Path, seed: int) -> dict:
     return manifest
 
 
-def load_split(split: str, directory: Path | None = None) -> list[dict]:
-    path = (directory or paths.data_dir()) / f"{split}.jsonl"
+def load_split(split: str, directory: Path) -> list[dict]:
+    path = directory / f"{split}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tool", help="the tool plugin (default: the default tool)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-template", type=int, default=PER_TEMPLATE)
-    parser.add_argument("--out", type=Path, default=paths.data_dir())
-    parser.add_argument("--vocab", type=Path, default=VOCAB_DIR, help="the tool's vocabulary folder (default data/venvy)")
-    parser.add_argument("--authored", type=Path, help="folder of hand-written *.jsonl (default <vocab>/authored)")
+    parser.add_argument("--out", type=Path, help="where the splits go (default: the tool's data/splits)")
+    parser.add_argument("--authored", type=Path, help="folder of hand-written *.jsonl (default <data>/authored)")
     args = parser.parse_args(argv)
     try:
-        examples = build(args.seed, args.per_template, args.authored, load_vocabulary(args.vocab))
-    except TrainingError as exc:
+        tool = tools.chosen(args.tool)
+        examples = build(tool, args.seed, args.per_template, args.authored)
+    except NlcliError as exc:
         raise SystemExit(f"error: {exc}") from None
-    manifest = write_splits(examples, args.out, args.seed)
+    manifest = write_splits(examples, args.out or tool.data_dir / "splits", args.seed)
     print(json.dumps(manifest["splits"], indent=2))
 
 

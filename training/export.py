@@ -1,6 +1,6 @@
 """Export a peft LoRA adapter to the GGUF adapter llama.cpp loads at run time.
 
-    python -m training.export runs/venvy-lora models/venvy-lora.gguf
+    python -m training.export runs/venvy-lora nlcli_tools/venvy/model/venvy-lora.gguf
     python -m training.export runs/venvy-lora merged.gguf --merged   # one Q4_K_M file, base + adapter
 
 peft names map to llama.cpp names through gguf-py's Gemma 3 tensor map

@@ -1,6 +1,7 @@
-"""LoRA fine-tune of Gemma 3 270M on the venvy dataset.
+"""LoRA fine-tune of Gemma 3 270M on a tool's dataset.
 
-    python -m training.finetune --out runs/venvy-lora              # CPU (default), see README for the time
+    python -m training.finetune --out runs/venvy-lora              # the default tool; CPU, see README for the time
+    python -m training.finetune --tool sqlite-utils --out runs/sqlite-utils-lora
     python -m training.finetune --backend unsloth --out runs/gpu   # NVIDIA GPU only
 
 The CPU backend is transformers + peft with our own loop: the loss is taken
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from nlcli_wizard.errors import TrainingError
 from nlcli_wizard.modelfiles import BASE_MODEL_ID
-from nlcli_wizard.prompt import build_prompt, format_answer, normalize_query
+from nlcli_wizard.prompt import JUDGE_ANSWERS, build_prompt, format_answer, judge_prompt, normalize_query
 
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -49,13 +50,21 @@ class TrainConfig:
 def data_sha256(examples: list[dict]) -> str:
     digest = hashlib.sha256()
     for ex in examples:
-        digest.update(json.dumps([ex["query"], ex["command"]], ensure_ascii=False).encode())
+        digest.update(json.dumps([ex["query"], ex["command"], ex.get("candidate"), ex.get("asked")],
+                                 ensure_ascii=False).encode())
     return digest.hexdigest()
 
 
-def encode(tokenizer, query: str, command: str | None) -> tuple[list[int], int]:
+def encode(tokenizer, query: str, command: str | None, candidate: str | None = None,
+           asked: bool | None = None) -> tuple[list[int], int]:
     """Token ids of prompt+answer+eos and the prompt length. Prompt and
-    answer are tokenized apart, exactly as llama.cpp sees them at inference."""
+    answer are tokenized apart, exactly as llama.cpp sees them at inference.
+    A judge question (``candidate``) asks whether the request asks for that command;
+    its answer is " yes" or " no"."""
+    if candidate is not None:
+        prompt = tokenizer(judge_prompt(normalize_query(query), candidate))["input_ids"]
+        answer = tokenizer(JUDGE_ANSWERS[0 if asked else 1], add_special_tokens=False)["input_ids"]
+        return prompt + answer + [tokenizer.eos_token_id], len(prompt)
     prompt = tokenizer(build_prompt(normalize_query(query)))["input_ids"]
     answer = tokenizer(format_answer(command), add_special_tokens=False)["input_ids"]
     return prompt + answer + [tokenizer.eos_token_id], len(prompt)
@@ -125,7 +134,7 @@ def train_cpu(examples: list[dict], out: Path, config: TrainConfig, log=print) -
         r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout, bias="none", target_modules=TARGET_MODULES,
     ))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    encoded = [encode(tokenizer, ex["query"], ex["command"]) for ex in examples]
+    encoded = [encode(tokenizer, ex["query"], ex["command"], ex.get("candidate"), ex.get("asked")) for ex in examples]
     steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
     total = config.max_steps or max(1, round(steps_per_epoch * config.epochs))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=0.0)
@@ -209,7 +218,7 @@ def train_unsloth(examples: list[dict], out: Path, config: TrainConfig, base: st
         model, r=config.rank, lora_alpha=config.alpha, target_modules=TARGET_MODULES, lora_dropout=config.dropout,
         random_state=config.seed,
     )
-    encoded = [encode(tokenizer, ex["query"], ex["command"]) for ex in examples]
+    encoded = [encode(tokenizer, ex["query"], ex["command"], ex.get("candidate"), ex.get("asked")) for ex in examples]
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     rng = random.Random(config.seed)
     total = config.max_steps or round(math.ceil(len(encoded) / config.batch_size) * config.epochs)
@@ -239,8 +248,9 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["cpu", "unsloth"], default="cpu")
-    parser.add_argument("--train", type=Path, help="a train JSONL (default: data/train.jsonl)")
-    parser.add_argument("--out", type=Path, default=Path("runs/venvy-lora"))
+    parser.add_argument("--tool", help="the tool plugin whose train split is used (default: the default tool)")
+    parser.add_argument("--train", type=Path, help="a train JSONL (default: the tool's data/splits/train.jsonl)")
+    parser.add_argument("--out", type=Path, required=True, help="where the peft adapter goes (e.g. runs/venvy-lora)")
     parser.add_argument("--unsloth-base", default="unsloth/gemma-3-1b-it", help="model id or local path for unsloth")
     for field, value in asdict(TrainConfig()).items():
         if isinstance(value, bool):  # --bf16 / --no-bf16
@@ -252,7 +262,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.train:
         examples = [json.loads(line) for line in args.train.read_text().splitlines() if line.strip()]
     else:
-        examples = load_split("train")
+        from nlcli_wizard import tools
+
+        examples = load_split("train", tools.chosen(args.tool).data_dir / "splits")
     try:
         if args.backend == "unsloth":
             train_unsloth(examples, args.out, config, args.unsloth_base)

@@ -1,10 +1,11 @@
 """Fold the TUI's feedback log into the next train set.
 
-    python -m training.merge_feedback                               # default feedback file, data/train.jsonl
-    python -m training.merge_feedback --feedback fb.jsonl --out runs/train-merged.jsonl --weight 8
+    python -m training.merge_feedback                               # the default tool's feedback and train split
+    python -m training.merge_feedback --tool sqlite-utils --feedback fb.jsonl --out runs/train-merged.jsonl
 
+Only the tool's own records count (their ``tool``, or for an older record the program its commands run).
 Corrections (verdict ``wrong`` with a corrected command, or ``NONE`` for
-"venvy cannot do this") are validated and canonicalized, deduplicated by
+"the tool cannot do this") are validated and canonicalized, deduplicated by
 request (the newest wins) and repeated ``--weight`` times so a handful of
 them move a model trained on thousands of examples. A ``wrong`` record with no
 correction (what ``nlcli-wizard corrections --forget`` appends) withdraws the
@@ -23,8 +24,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from nlcli_wizard import feedback, paths
+from nlcli_wizard import feedback, paths, tools
+from nlcli_wizard.catalog import Catalog
 from nlcli_wizard.corrections import normalize as same_request
+from nlcli_wizard.corrections import tool_of
 from nlcli_wizard.errors import EmptyQueryError, QueryTooLongError, UsageError
 from nlcli_wizard.prompt import ABSTAIN, normalize_query
 from nlcli_wizard.validator import validate
@@ -37,7 +40,8 @@ def _key(query: str) -> str:
     return normalize_query(query).lower()
 
 
-def feedback_examples(records: list[feedback.FeedbackRecord], weight: int) -> tuple[list[dict], Counter]:
+def feedback_examples(records: list[feedback.FeedbackRecord], weight: int,
+                      catalog: Catalog) -> tuple[list[dict], Counter]:
     """Train examples from feedback, and counts: corrections, confirmations, superseded, skip reasons.
 
     A record never stops the merge: one that cannot teach anything is counted under ``skipped_<reason>``.
@@ -46,7 +50,11 @@ def feedback_examples(records: list[feedback.FeedbackRecord], weight: int) -> tu
     # key -> (request, command or None for NONE, is_correction); the kind is kept apart from the weight,
     # so --weight 1 still tells a correction from a confirmation.
     latest: dict[str, tuple[str, str | None, bool]] = {}
+    names = {catalog.program, catalog.profile.name if catalog.profile else catalog.program}
     for record in records:  # in file order, so the newest verdict wins
+        if tool_of(record) not in names:
+            counts["skipped_another_tool"] += 1
+            continue
         try:
             key = _key(record.query)
         except UsageError as exc:
@@ -65,7 +73,7 @@ def feedback_examples(records: list[feedback.FeedbackRecord], weight: int) -> tu
             if record.corrected.strip() == ABSTAIN:
                 target = None
             else:
-                check = validate(record.corrected)
+                check = validate(record.corrected, catalog)
                 if not check.ok:
                     counts["skipped_invalid_correction"] += 1
                     continue
@@ -77,7 +85,7 @@ def feedback_examples(records: list[feedback.FeedbackRecord], weight: int) -> tu
             record.verdict in ("accepted", "copied") or record.exit_code == 0
         ):
             # What ran or was copied (possibly edited by the user) is the confirmed answer.
-            check = validate(record.corrected or record.predicted or "")
+            check = validate(record.corrected or record.predicted or "", catalog)
             if not check.ok:
                 counts["skipped_invalid_confirmation"] += 1
                 continue
@@ -103,10 +111,10 @@ def _replaced_by(example: dict, keys: set[str]) -> bool:
         return False  # no feedback record can share a request the prompt refuses
 
 
-def merge(train: list[dict], feedback_path: Path, weight: int = 8) -> tuple[list[dict], dict]:
+def merge(train: list[dict], feedback_path: Path, catalog: Catalog, weight: int = 8) -> tuple[list[dict], dict]:
     """The train set with feedback folded in, and a report; ``skipped`` counts every unused line by reason."""
     records, malformed = feedback.read(feedback_path)
-    extra, counts = feedback_examples(records, weight)
+    extra, counts = feedback_examples(records, weight, catalog)
     corrected = {_key(e["query"]) for e in extra}
     kept = [e for e in train if not _replaced_by(e, corrected)]
     skipped = malformed + Counter({reason.removeprefix("skipped_"): n for reason, n in counts.items()
@@ -131,16 +139,18 @@ def main(argv: list[str] | None = None) -> None:
     from training.dataset import load_split
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tool", help="the tool plugin (default: the default tool)")
     parser.add_argument("--feedback", type=Path, default=None, help="default: $NLCLI_HOME/feedback.jsonl")
-    parser.add_argument("--train", type=Path, help="base train JSONL (default: data/train.jsonl)")
+    parser.add_argument("--train", type=Path, help="base train JSONL (default: the tool's data/splits/train.jsonl)")
     parser.add_argument("--out", type=Path, default=Path("runs/train-merged.jsonl"))
     parser.add_argument("--weight", type=int, default=8, help="how many times each correction is repeated")
     args = parser.parse_args(argv)
     if args.weight < 1:
         parser.error("--weight must be at least 1: each correction goes into the train set that many times.")
+    tool = tools.chosen(args.tool)
     base = ([json.loads(x) for x in args.train.read_text().splitlines() if x.strip()] if args.train
-            else load_split("train"))
-    merged, report = merge(base, args.feedback or paths.feedback_path(), args.weight)
+            else load_split("train", tool.data_dir / "splits"))
+    merged, report = merge(base, args.feedback or paths.feedback_path(), tool.catalog, args.weight)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in merged))
     args.out.with_suffix(".report.json").write_text(json.dumps(report, indent=2) + "\n")

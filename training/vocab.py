@@ -19,77 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from nlcli_wizard import yamlfile
 from nlcli_wizard.errors import TrainingError
+from nlcli_wizard.yamlfile import LDict, LList, Located
 
 SLOT = re.compile(r"\{(\w+)\}")
 PATH_KINDS = ("venv_path", "search_dir", "project_dir")
 VERBATIM_KINDS = ("name", *PATH_KINDS)  # copied exactly as written: never re-cased
 
 
-class Located:
-    """Mixin: where each key or item of a mapping/sequence was written."""
-
-    source: str = "?"
-    lines: dict[Any, int]
-
-    def where(self, key: Any = None) -> str:
-        return f"{self.source}:{self.lines.get(key, self.lines.get(None, 0))}"
-
-
-class LDict(dict, Located):
-    pass
-
-
-class LList(list, Located):
-    pass
-
-
-def _loader(source: str) -> type[yaml.SafeLoader]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LDict:
-        out = LDict()
-        out.source, out.lines = source, {None: node.start_mark.line + 1}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if key in out:
-                raise TrainingError(f"{source}:{key_node.start_mark.line + 1}: '{key}' is listed twice.")
-            out[key] = loader.construct_object(value_node, deep=True)
-            out.lines[key] = key_node.start_mark.line + 1
-        return out
-
-    def sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LList:
-        out = LList(loader.construct_object(child, deep=True) for child in node.value)
-        out.source = source
-        out.lines = {None: node.start_mark.line + 1, **{i: c.start_mark.line + 1 for i, c in enumerate(node.value)}}
-        return out
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
-    return Loader
-
-
 def load_yaml(path: Path) -> Any:
-    """Parse a data file; every mapping and list it holds knows its lines.
-    PyYAML's node marks give the line of each entry, so a malformed one is
-    reported as ``file:line``, not as a Python traceback."""
-    source = str(path)
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_loader(source))  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        raise TrainingError(f"{source}:{line}: {exc.problem or exc.context}.") from None
+    """A vocabulary file (see :func:`nlcli_wizard.yamlfile.load_yaml`); a mistake is a TrainingError."""
+    return yamlfile.load_yaml(path, TrainingError)
 
 
 def expect(container: Located, key: Any, kind: type | tuple[type, ...], what: str) -> Any:
-    value = container[key]
-    if not isinstance(value, kind) or (isinstance(value, (str, list, dict)) and not value):
-        raise TrainingError(f"{container.where(key)}: {what}.")
-    return value
+    return yamlfile.expect(container, key, kind, what, TrainingError)
 
 
 @dataclass

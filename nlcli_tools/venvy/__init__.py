@@ -1,0 +1,12 @@
+"""venvy 0.2.0, the default tool: its profile (``tool.yaml``), data (``data/``), adapter (``model/``) and the
+requests its safety tests run (``corpora/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nlcli_wizard.tools import ToolProfile, load_profile
+
+
+def profile() -> ToolProfile:
+    return load_profile(Path(__file__).resolve().parent)
