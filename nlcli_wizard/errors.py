@@ -41,6 +41,11 @@ class EmptyQueryError(UsageError):
         super().__init__("The request is empty; type what you want the tool to do, e.g. 'list my environments by size'.")
 
 
+class NotTextError(UsageError):
+    def __init__(self) -> None:
+        super().__init__("The request contains bytes that are not UTF-8 text; retype it, or set the terminal to UTF-8.")
+
+
 class EmptyRefinementError(UsageError):
     def __init__(self) -> None:
         super().__init__("The refinement is empty; type how to change the request, e.g. 'only conda ones'.")

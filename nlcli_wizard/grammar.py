@@ -19,8 +19,19 @@ from nlcli_wizard.prompt import ABSTAIN
 _WORD = r"[A-Za-z0-9_./~+@%:,=-]"
 
 
+def _escape(char: str) -> str:
+    """One character inside a GBNF string: printable ones as they are, the rest as code points
+    (a NUL would end the grammar text where llama.cpp reads it as a C string)."""
+    if char in '\\"':
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}"
+
+
 def _literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + "".join(_escape(c) for c in text) + '"'
 
 
 def _free(kind: str, choices: tuple[str, ...]) -> str:

@@ -334,12 +334,13 @@ def grounded_grammar(query: str, catalog: Catalog,
     """A GBNF grammar of the tool's commands whose values can only be this request's own
     (``require`` and ``help``: see :func:`nlcli_wizard.grammar.build_grammar`)."""
     from nlcli_wizard.grammar import build_grammar
-    from nlcli_wizard.validator import quote
+    from nlcli_wizard.validator import holds_invisible, quote
 
-    found = span_candidates(query)
+    # A value with a control or invisible character would be refused when validated: never offer it.
+    found = [span for span in span_candidates(query) if not holds_invisible(span)]
     spans = [quote(span) for span in found]
     folders = [quote(span) for span in found if names_a_folder(query, span)]
-    code = list(dict.fromkeys(spans + [quote(text) for text in quoted_strings(query)]))
+    code = list(dict.fromkeys(spans + [quote(text) for text in quoted_strings(query) if not holds_invisible(text)]))
     code_params = {name for names in (catalog.profile.data.code_params.values() if catalog.profile else ())
                    for name in names}
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from nlcli_wizard.errors import EmptyQueryError, EmptyRefinementError, QueryTooLongError
+from nlcli_wizard.errors import EmptyQueryError, EmptyRefinementError, NotTextError, QueryTooLongError
 
 ABSTAIN = "NONE"
 MAX_QUERY_CHARS = 500
@@ -50,6 +50,8 @@ def normalize_query(query: str) -> str:
     """
     if not isinstance(query, str):
         raise EmptyQueryError()
+    if any("\ud800" <= c <= "\udfff" for c in query):  # undecodable bytes, as Python keeps them from argv
+        raise NotTextError()
     text = re.sub(" {2,}", " ", _LINE_BREAKS.sub(" ", query)).strip()
     if not _has_text(text):
         raise EmptyQueryError()

@@ -232,6 +232,11 @@ def _asked_for_help(cmd: click.Command, ctx: click.Context, opts: dict[str, Any]
     return option is not None and bool(opts.get(option.name))
 
 
+def holds_invisible(text: str) -> bool:
+    """Does the text hold a character the validator refuses in a command (control, invisible, unassigned)?"""
+    return any(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in text)
+
+
 def _reject_shell_syntax(line: str) -> None:
     bad = next((c for c in line if unicodedata.category(c) in _INVISIBLE_CATEGORIES), None)
     if bad is not None:

@@ -163,3 +163,25 @@ def test_a_data_dir_whose_name_is_not_utf8_gets_advice_that_helps(tmp_path):
     assert out.returncode == 3
     err = out.stderr.decode()
     assert "not valid UTF-8" in err and "NLCLI_HOME" in err and "\\xff" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("query", ["remove main\x00 now", "delete 'main\x00x' env", "\x0eremove prod\x0f",
+                                   "delete main\x1b[0m", "remove 'a\"b\\\\c' env", "remove \U0001F600env \u202e"])
+def test_a_grounded_grammar_holds_no_raw_control_character_and_parses(query):
+    """A NUL in the request once ended the grammar text where llama.cpp reads it as a C string; a value the
+    validator refuses (control or invisible characters) is not offered by the grammar at all."""
+    import llama_cpp
+
+    from nlcli_wizard.grounding import grounded_grammar
+
+    grammar = grounded_grammar(query, VENVY)
+    assert not any(c != "\n" and not c.isprintable() for c in grammar)
+    assert "\x00" not in grammar and "\\x00" not in grammar
+    llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
+
+
+def test_undecodable_bytes_in_a_request_get_a_sentence_not_a_traceback(nlcli_home):
+    result = subprocess.run([sys.executable, "-m", "nlcli_wizard", "translate", b"remove \xff env"],
+                            capture_output=True, env={**os.environ, "NLCLI_HOME": str(nlcli_home)})
+    assert result.returncode == 2
+    assert b"not UTF-8 text" in result.stderr and b"Traceback" not in result.stderr
