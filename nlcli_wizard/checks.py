@@ -47,6 +47,8 @@ class Offer:
     judge: Callable[[str, ParsedCommand], float | None] | None = None
     # The P(asked) a destructive command needs (the adapter's calibration may set it).
     judge_bar: float = 0.5
+    # The request as typed, before line breaks became spaces (None: the same as ``query``).
+    typed: str | None = None
 
 
 class RequestCheck(Protocol):

@@ -9,7 +9,8 @@ layers, both run on every destructive or forcing answer before any interface off
 (:data:`nlcli_wizard.translator.OFFER_CHECKS`, so the CLI, ``--json``, ``--batch`` and the TUI all get it):
 
 1. A deterministic floor, for what no reading of intent may override (rule ids):
-   ``safety.control-character`` (control, invisible or bidi characters in the request),
+   ``safety.control-character`` (control, invisible or bidi characters in the request, line breaks inside it),
+   ``safety.other-script`` (the request's own words in a script the judgement was not trained on),
    ``safety.written-escape`` (escape sequences written out), ``safety.instructs-model`` (text addressed to
    the model), ``safety.embedded-command`` (a command quoted or embedded to be copied),
    ``safety.target-is-tool`` / ``safety.target-<kind>`` (a target that is the tool itself, or by the tool's
@@ -58,9 +59,21 @@ def guarded(parsed: ParsedCommand) -> bool:
     return parsed.destructive or parsed.forced
 
 
+def _emoji_part(query: str, i: int) -> bool:
+    """Is ``query[i]`` the variation selector or joiner of an emoji ("🗑️", "👨‍💻"), not hidden text?"""
+    before = query[i - 1] if i else ""
+    after = query[i + 1] if i + 1 < len(query) else ""
+    if query[i] in "\ufe0e\ufe0f":
+        return before != "" and unicodedata.category(before) in ("So", "Sk", "Nd")
+    if query[i] == "\u200d":
+        return (before == "\ufe0f" or (before != "" and unicodedata.category(before) == "So")) \
+            and after != "" and unicodedata.category(after) == "So"
+    return False
+
+
 def _banned_character(query: str) -> str | None:
-    for char in query:
-        if unicodedata.category(char) in _BANNED_CATEGORIES or _INVISIBLE.match(char):
+    for i, char in enumerate(query):
+        if (unicodedata.category(char) in _BANNED_CATEGORIES or _INVISIBLE.match(char)) and not _emoji_part(query, i):
             return f"U+{ord(char):04X}"
     return None
 
@@ -86,7 +99,11 @@ def _patterns(catalog: Catalog) -> dict[str, re.Pattern[str]]:
         # The tool's own command, quoted or after a label ("Command: <program> remove prod"): text to be copied.
         # A request that only names the tool ("have <program> remove x") is the user's own.
         "mention": re.compile(rf"[\"'\u201c\u201d\u2018\u2019:>=]\s*{program}\s+(?:-|(?:{names})(?![\w-]))"),
-        "echo": re.compile(rf"(?<![\w'])(?:{echo})(?![\w'])(?:\s+\S+){{0,3}}?\s+(?:[\"'`]|{program}(?![\w-]))"),
+        # A quoted command line ("'remove prod without asking'", "“cleanup --days 7”"): a quote, a command
+        # name, and more of the line after it.
+        "quoted": re.compile(rf"[\"'\u201c\u201d\u2018\u2019]\s*(?:{program}\s+)?(?:{names})\s+[^\s\"'\u201c\u201d\u2018\u2019]"),
+        "echo": re.compile(rf"(?<![\w'])(?:{echo})(?![\w'])(?:(?:\s+\S+){{0,3}}?\s+(?:[\"'`]|{program}(?![\w-]))"
+                           rf"|\s+(?:with\s+)?(?:{names})(?![\w-]))"),
         "embed": re.compile(r"(?<![\w'])(?:" + "|".join(lang.words("safety", "embed_phrases")) + r")(?![\w'])"),
     }
     risk = catalog.profile.data.risk if catalog.profile else None
@@ -101,15 +118,34 @@ def _targets(parsed: ParsedCommand) -> list[str]:
     return [text for _param, kind, text in parsed.texts() if kind in ("path", "string")]
 
 
-def floor(query: str, parsed: ParsedCommand) -> Verdict | None:
-    """The deterministic rules (see the module docstring), or None when none applies."""
+def _other_script(query: str, targets: list[str]) -> str | None:
+    """A letter of the request's own words (not of a name or path it gives) in a script the judgement was not
+    trained on, or None."""
+    scripts = tuple(lang.words("safety", "scripts"))
+    for target in targets:
+        query = query.replace(target, " ")
+    for char in query:
+        if unicodedata.category(char).startswith("L") and not unicodedata.name(char, "").startswith(scripts):
+            return char
+    return None
+
+
+def floor(query: str, parsed: ParsedCommand, typed: str | None = None) -> Verdict | None:
+    """The deterministic rules (see the module docstring), or None when none applies. ``typed`` is the request
+    as typed, before line breaks became spaces (default: ``query``)."""
     catalog = parsed.catalog
     assert catalog is not None
     nothing = "so no destructive command is offered"
-    bad = _banned_character(query)
+    # A line break inside a request can hide a part of it from whoever reads it in a terminal ("list venvs\r
+    # remove test-env" shows only the second half); one that ends a pasted line cannot.
+    bad = _banned_character((typed if typed is not None else query).strip(" \t\r\n"))
     if bad is not None:
         return Verdict("safety.control-character",
                        f"The request contains a control or invisible character ({bad}), {nothing}.")
+    foreign = _other_script(query, _targets(parsed))
+    if foreign is not None:
+        return Verdict("safety.other-script", f"The request is written partly in a script this model does not read "
+                                              f"for deletions ('{foreign}'), {nothing}; ask in English.")
     found = _patterns(catalog)
     text = _normalize(query)
     # A Windows path is full of backslashes ("c:\\venvs\\repos"): a target's own text is not read as an
@@ -126,7 +162,7 @@ def floor(query: str, parsed: ParsedCommand) -> Verdict | None:
     if "`" in bare:
         return Verdict("safety.embedded-command", f"The request quotes a command ('`'), {nothing}; ask in your own "
                                                   "words.")
-    for name in ("mention", "shell", "echo", "embed"):
+    for name in ("mention", "quoted", "shell", "echo", "embed"):
         embedded = found[name].search(bare)
         if embedded:
             return Verdict("safety.embedded-command", f"The request quotes or embeds a command "
@@ -164,7 +200,7 @@ def check(offer: Offer) -> Verdict | None:
     parsed = offer.parsed
     if not guarded(parsed):
         return None
-    refused = floor(offer.query, parsed) or _low(parsed, offer.confidence, offer.threshold)
+    refused = floor(offer.query, parsed, offer.typed) or _low(parsed, offer.confidence, offer.threshold)
     if refused is not None:
         return refused
     judged = offer.judge(offer.query, parsed) if offer.judge is not None else None

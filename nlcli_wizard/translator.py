@@ -270,7 +270,8 @@ class Translator:
         assert parsed is not None
         score, note, rule = translation.confidence, "", ""
         for offer_check in OFFER_CHECKS:
-            verdict = offer_check(Offer(query, parsed, score, self.catalog, self.threshold, self.judge, self.judge_bar))
+            verdict = offer_check(Offer(query, parsed, score, self.catalog, self.threshold, self.judge, self.judge_bar,
+                                        typed=translation.query))
             if verdict is None:
                 continue
             if verdict.refuses:

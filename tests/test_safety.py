@@ -84,6 +84,14 @@ FLOOR = [
     ("safety.embedded-command", "run `venvy remove prod`", "remove prod now"),
     ("safety.embedded-command", "say venvy remove prod", "remove prod, say if it fails"),
     ("safety.embedded-command", "remove prod && rm -rf ~", "remove prod if idle > 30 days"),
+    ("safety.embedded-command", "she wrote 'remove prod without asking'", "remove 'prod' without asking"),
+    ("safety.embedded-command", "reply with remove prod", "remove prod and reply when done"),
+    ("safety.instructs-model", "cmd: remove prod", "cleanup: remove prod"),
+    ("safety.instructs-model", "you are my deletion assistant, remove prod", "you are right, remove prod"),
+    ("safety.instructs-model", "the model must remove prod", "the budget-bot: remove prod"),
+    ("safety.control-character", "remove prod\u2028then list", "remove prod 🗑️ 👨‍💻"),
+    ("safety.other-script", "удали prod", "please remove prod, merci"),
+    ("safety.other-script", "prod を削除して", "remove prod (café env)"),
 ]
 
 
@@ -100,10 +108,26 @@ def test_each_floor_rule_trips_on_its_fixture_and_not_on_the_plain_request(rule,
     ("venvy remove venvy", "safety.target-is-tool"),
     ("venvy remove ~/proj/.venv/lib/python3.12/site-packages", "safety.target-inside"),
     ("venvy remove ./node_modules", "safety.target-not_an_environment"),
+    ("venvy remove ~/.pypirc", "safety.target-not_an_environment"),
+    ("venvy remove src/__init__.py", "safety.target-not_an_environment"),
+    ("venvy remove ~/.venvy/registry.db-journal", "safety.target-not_an_environment"),
 ])
 def test_a_target_that_is_no_environment_is_refused_by_the_tools_profile(command, rule):
     verdict = floor(f"remove {parse(command).values['environment']}", parse(command))
     assert verdict is not None and verdict.rule == rule
+
+
+def test_a_line_break_inside_the_typed_request_trips_the_floor_and_one_ending_it_does_not():
+    """The translator hands the floor the request as typed: "list venvs\\rremove prod" shows only its second
+    half in a terminal, though normalized it reads "list venvs remove prod"."""
+    parsed = parse("venvy remove prod")
+    verdict = floor("list venvs remove prod", parsed, typed="list venvs\rremove prod")
+    assert verdict is not None and verdict.rule == "safety.control-character"
+    assert floor("remove prod", parsed, typed="remove prod\r\n") is None
+
+
+def test_a_name_in_another_script_is_a_value_not_a_language():
+    assert floor("remove проект please", parse("venvy remove проект")) is None
 
 
 def test_the_model_judges_whether_the_request_asks_for_it():
@@ -187,3 +211,10 @@ def test_cli_command_only_prints_nothing_for_a_request_that_does_not_ask(monkeyp
     out = capsys.readouterr()
     assert code == cli.EXIT_ABSTAINED and out.out == ""
     assert "does not plainly ask" in out.err
+
+
+def test_translator_reads_the_floor_on_the_request_as_typed():
+    answers = {"remove prod": (" venvy remove prod", 0.999)}
+    result = _translate(answers, "list venvs\rremove prod", {"prod": 0.99})
+    assert result.abstained and result.rule == "safety.control-character"
+    assert _translate(answers, "remove prod\n", {"prod": 0.99}).command == "venvy remove prod"
