@@ -9,9 +9,9 @@ from nlcli_wizard.errors import TrainingError
 from tests.tooling import VENVY, VENVY_TOOL, validate
 from training import compose
 from training.dataset import build
+from training.vocab import load_yaml
 
 VOCAB_DIR = VENVY_TOOL.data_dir
-from training.vocab import load_yaml
 
 
 @pytest.fixture(scope="module")

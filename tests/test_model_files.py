@@ -146,7 +146,7 @@ def test_a_grammar_that_does_not_parse_is_refused_not_a_segfault(model_home, gra
 def test_the_catalog_grammar_parses_and_constrains(model_home):
     from nlcli_wizard.engine import LlamaEngine
     from nlcli_wizard.grammar import tool_grammar
-    from tests.tooling import validate
+    from tests.tooling import VENVY, validate
 
     engine = LlamaEngine(adapter_path=None)
     steps = list(engine.generate("Request: list my venvs\nCommand:", grammar='root ::= " venvy ls"'))

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.tooling import VENVY_TOOL
+from tests.tooling import VENVY, VENVY_TOOL
 
 
 def test_unsloth_backend_refuses_clearly_without_a_gpu(tmp_path):
