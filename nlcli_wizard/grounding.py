@@ -19,7 +19,9 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
+from nlcli_wizard import lang
 from nlcli_wizard.catalog import Catalog, ParamSpec
 from nlcli_wizard.validator import ParsedCommand
 
@@ -48,7 +50,7 @@ _TOKEN = re.compile(r"(?:(?<![\w.])-)?\d+(?:\.\d+)?|[^\W\d_]+")
 _SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
 # A value is a whole span: what stands before and after it in the request.
 _SPAN_EDGE_BEFORE = " \t\"'`(=,;[<"
-_SPAN_EDGE_AFTER = " \t\"'`)]>"
+_SPAN_EDGE_AFTER = " \t\"'`()]>"  # "(": a table before its columns, "error_log(host)"
 _PUNCTUATION = ",.;:!?"
 MAX_QUOTED_VALUE_WORDS = 3
 # A quoted string: the quote opens after a non-word character and closes before one ("don't" is no quote).
@@ -130,9 +132,31 @@ def _unit_at(tokens: list[str], j: int) -> tuple[int | None, int]:
     return None, j
 
 
+@cache
+def _number_forms() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
+    return (tuple(re.compile(p) for p in lang.words("grounding", "ranges")),
+            tuple(re.compile(p) for p in lang.words("grounding", "pages")))
+
+
+def _derived_numbers(query: str) -> set[int]:
+    """Counts and offsets a request states by a range ("rows 41 to 60": 20 rows after 40) or a page."""
+    text = query.casefold()
+    ranges, pages = _number_forms()
+    out: set[int] = set()
+    for pattern in ranges:
+        for m in pattern.finditer(text):
+            a, b = int(m["a"]), int(m["b"])
+            if b > a:
+                out |= {b - a + 1, a - 1}
+    for pattern in pages:
+        for m in pattern.finditer(text):
+            out.add((int(m["page"]) - 1) * int(m["size"]))
+    return out
+
+
 def number_candidates(query: str, days: bool) -> set[int]:
     """Whole numbers a parameter may take from this request."""
-    out: set[int] = set()
+    out: set[int] = _derived_numbers(query)
     for value, per_unit in numbers_in(query):
         # For a count of days, "2 weeks" is 14 and not 2; other numbers keep their face value.
         if value == int(value) and not (days and per_unit and per_unit > 1):
@@ -256,6 +280,24 @@ def is_code(catalog: Catalog, command: str, param: ParamSpec) -> bool:
     return catalog.profile is not None and param.name in catalog.profile.data.code_params.get(command, ())
 
 
+def _forms(catalog: Catalog, param: ParamSpec, query: str):
+    """The profile's other forms of this parameter's values that the request says."""
+    forms = catalog.profile.data.value_forms if catalog.profile else ()
+    text = query.casefold()
+    return [f for f in forms if f.param == param.name and re.search(f.said, text)]
+
+
+def _said_otherwise(catalog: Catalog, param: ParamSpec, value: str, query: str) -> str | None:
+    """For a value the request says in other words: "" when it is a fixed value the request names, else the
+    span of the request it is made of; None when no form applies."""
+    for form in _forms(catalog, param, query):
+        if form.value is not None and value == form.value:
+            return ""
+        if form.suffix is not None and value.endswith(form.suffix) and len(value) > len(form.suffix):
+            return value[: -len(form.suffix)]
+    return None
+
+
 def ground(query: str, parsed: ParsedCommand) -> Grounding:
     """Check every value of ``parsed`` against the (normalized) request."""
     spec = parsed.spec()
@@ -275,6 +317,11 @@ def ground(query: str, parsed: ParsedCommand) -> Grounding:
                 return Grounding(False, f"the request does not name '{text}' as a folder ({label})", text,
                                  "grounding.not-a-folder")
             spans = _spans(query, text) or _alias_spans(query, text)
+            if not spans:
+                said = _said_otherwise(catalog, param, text, query)
+                if said == "":
+                    continue
+                spans = _spans(query, said) if said else []
             whole = [_whole_path(query, a, b) for a, b in spans]
             if spans and all(whole):
                 return Grounding(False, f"'{text}' ({label}) stops at a space inside the path '{whole[0]}'", text,
@@ -286,7 +333,8 @@ def ground(query: str, parsed: ParsedCommand) -> Grounding:
                 cut = next((query[a:b] for a, b in _quoted(query) if text in query[a:b]), None)
                 why = f"is only part of the quoted '{cut}'" if cut else "is not in the request"
                 return Grounding(False, f"'{text}' ({label}) {why}", text, "grounding.not-in-request")
-            text_values.append((text, spans))
+            if catalog.profile is None or param.name not in catalog.profile.data.shared_values:
+                text_values.append((text, spans))
     if not _disjoint_assignment([spans for _, spans in text_values]):
         value = text_values[-1][0]
         return Grounding(False, f"'{value}' is used for two values but the request says it once", value,
@@ -351,6 +399,10 @@ def grounded_grammar(query: str, catalog: Catalog,
             return folders
         if param.name in code_params:
             return code
-        return spans if _free_text(param) or param.parts else None
+        if not (_free_text(param) or param.parts):
+            return None
+        said = [quote(f.value) if f.value is not None else quote(span + f.suffix)
+                for f in _forms(catalog, param, query) for span in (found if f.suffix is not None else [""])]
+        return list(dict.fromkeys(spans + said))
 
     return build_grammar(catalog, values, require, help)

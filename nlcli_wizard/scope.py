@@ -38,8 +38,10 @@ def _patterns(catalog: Catalog) -> dict[str, re.Pattern[str]]:
     compiled = {
         "chain": re.compile("|".join(chains)),
         "talk": re.compile(r"(?<![\w'])(?:" + "|".join(lang.words("scope", "instructions_to_the_model")) + r")(?![\w'])"),
-        "other": re.compile(rf"(?<![\w'])(?:{joiners})\s+(?:{openers}\s+)*(?:{other})(?![\w'])"
+        "other": re.compile(rf"(?<![\w'])(?:{joiners})\s+(?:{openers}\s+)*(?P<act>{other})(?![\w'-])"
                             rf"(?!\s+(?:{state})(?![\w']))"),
+        "own": re.compile("|".join(catalog.profile.data.own_actions) if catalog.profile and
+                          catalog.profile.data.own_actions else r"(?!)"),
         "first": re.compile(rf"^(?:{lang.pattern('scope', 'first_openers')}\s+)*(?:{other})(?![\w'])"
                             rf"(?!\s+(?:{state})(?![\w'])).*?(?:,|;|\s)\s*{sequencers}(?![\w'])"),
         "sequencers": re.compile(rf"[,;]|\s{sequencers}\b"),
@@ -61,7 +63,7 @@ def check(query: str, catalog: Catalog) -> Verdict | None:
     if talk:
         return Verdict("scope.instructs-model", f"The request tells the assistant what to do ('{talk.group(0)}') "
                                                 f"instead of asking for a {program} action.")
-    other = found["other"].search(text)
+    other = next((m for m in found["other"].finditer(text) if not found["own"].match(text, m.start("act"))), None)
     if other:
         return Verdict("scope.other-action", f"The request also asks for something {program} cannot do "
                                              f"('{other.group(0).strip(' ,;')}'); ask for the {program} part alone.")

@@ -30,7 +30,7 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nlcli_wizard.errors import DataFileError, ToolMissingError, UnknownToolError
 from nlcli_wizard.yamlfile import LDict, LList, load_yaml
@@ -86,6 +86,23 @@ class Equivalence(_Strict):
     becomes: dict[str, Any]
 
 
+class ValueForm(_Strict):
+    """A value the request says in other words: the request's own span plus a suffix (sqlite-utils'
+    ``--order 'price desc'`` for "by price, highest first"), or a fixed value (``--fmt github`` for "as
+    markdown"). ``said`` is a regular expression the casefolded request must match."""
+
+    param: str
+    said: str
+    suffix: str | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ValueForm:
+        if (self.suffix is None) == (self.value is None):
+            raise ValueError("give exactly one of suffix and value")
+        return self
+
+
 class ProfileData(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     program: str
@@ -105,12 +122,22 @@ class ProfileData(_Strict):
     equivalences: tuple[Equivalence, ...] = ()
     # Asks no command of the tool does, joined to a request ("... and activate it"): regular expressions.
     other_actions: tuple[str, ...] = ()
+    # Asks the tool does that the English list of other actions would read as another program's ("... and put it
+    # in the table"): regular expressions, matched where such an action starts.
+    own_actions: tuple[str, ...] = ()
+    # Values said in other words (see ValueForm).
+    value_forms: tuple[ValueForm, ...] = ()
+    # Parameters whose value may repeat a span another value already uses (a column that is also the primary
+    # key); every other value takes a span of its own.
+    shared_values: tuple[str, ...] = ()
     few_shot: tuple[tuple[str, str | None], ...] = ()
     crashes: dict[str, tuple[str, ...]] = {}
     probe: dict[str, Any] = {}
     # Evaluation files kept apart from the project (../shared/eval), by split name.
     outside_eval: dict[str, str] = {}
     adapter: str = "model/adapter.gguf"
+    # Fine-tune epochs for this tool's train split: as many as fit the 30-minute CPU budget (training.pipeline).
+    train_epochs: float | None = Field(default=None, gt=0, le=10)
     # "module:function" comparing an offered command's effect with the gold commands' (eval --execute).
     execution: str | None = Field(default=None, pattern=r"^[\w.]+:[\w.]+$")
 
@@ -217,7 +244,8 @@ def load_profile(folder: Path) -> ToolProfile:
         error = exc.errors()[0]
         place = ".".join(str(p) for p in error["loc"])
         raise DataFileError(f"{_where(raw, error['loc'])}: '{place}' {error['msg'].lower()}.") from None
-    for pattern in (*data.other_actions, *(p for ps in data.risk.not_targets.values() for p in ps),
+    for pattern in (*data.other_actions, *data.own_actions, *(f.said for f in data.value_forms),
+                    *(p for ps in data.risk.not_targets.values() for p in ps),
                     *(f.mentioned for f in data.choice_families.values() if f.mentioned not in ("anywhere", "ordered"))):
         try:
             re.compile(pattern)

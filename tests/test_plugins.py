@@ -164,3 +164,10 @@ def test_each_tools_feedback_corrections_and_history_are_its_own(nlcli_home):
     venvy.switch("sqlite-utils")
     assert venvy.program == "sqlite-utils" and venvy.history() == ["what tables are in pets.db"]
     assert venvy.corrections.all() == []
+
+
+def test_a_value_form_needs_exactly_one_of_suffix_and_value(tmp_path):
+    yaml = textwrap.dedent(TOOL_YAML).replace("risk:", "value_forms:\n  - {param: order, said: 'desc'}\nrisk:", 1)
+    (tmp_path / "tool.yaml").write_text(yaml)
+    with pytest.raises(DataFileError, match="exactly one of suffix and value"):
+        load_profile(tmp_path)

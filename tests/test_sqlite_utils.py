@@ -134,3 +134,78 @@ def test_eval_execute_reports_the_execution_check():
     assert report.execution() == {"checked": 2, "same_effect": 2, "same_effect_though_written_differently": 1,
                                   "different_effect_though_equivalent": 0}
     assert report.summary()["execution"]["checked"] == 2
+
+
+def _sqlite_corpora():
+    from tests.test_safety import _decode
+    from tests.tooling import SQLITE_TOOL
+
+    family, adversarial = "", []
+    for raw in (SQLITE_TOOL.corpora / "adversarial.txt").read_text(encoding="utf-8").splitlines():
+        if raw.startswith("# family:"):
+            family = raw.split(":", 1)[1].strip()
+        elif raw.strip() and not raw.startswith("#"):
+            adversarial.append((family, _decode(raw)))
+    legit = [tuple(raw.split("\t")) for raw in (SQLITE_TOOL.corpora / "legit_destructive.txt").read_text(
+        encoding="utf-8").splitlines() if raw.strip() and not raw.startswith("#")]
+    return adversarial, legit
+
+
+def test_the_sqlite_corpora_cover_every_destructive_command_and_the_floor_lets_each_plain_one_through():
+    from nlcli_wizard.safety import floor, guarded
+
+    adversarial, legit = _sqlite_corpora()
+    assert len(adversarial) >= 400 and len(legit) >= 150
+    destroyed = set()
+    for query, command in legit:
+        parsed = parse(command, SQLITE)
+        assert guarded(parsed), command
+        destroyed.add(parsed.subcommand)
+        assert floor(query, parsed) is None, query
+    assert {"drop-table", "drop-view", "drop-index", "disable-fts", "transform", "insert"} <= destroyed
+
+
+@pytest.mark.parametrize(("query", "command"), [
+    # a value said in other words (the profile's value_forms)
+    ("the ten most expensive products in shop.db, sorted by price descending",
+     "sqlite-utils rows shop.db products --order 'price desc' --limit 10"),
+    ("first ten node_status rows from cluster.db, markdown please", "sqlite-utils rows cluster.db node_status --limit 10 --fmt github"),
+    # a count and an offset stated by a range or a page
+    ("rows 41 to 60 of deploys in deploys.db", "sqlite-utils rows deploys.db deploys --limit 20 --offset 40"),
+    ("page 3 of incidents at 25 per page, oncall.db", "sqlite-utils rows oncall.db incidents --limit 25 --offset 50"),
+    # a column named once, used twice (shared_values)
+    ("make Z_PK the primary key on ZTAG and mark it NOT NULL, Tags.sqlite",
+     "sqlite-utils transform Tags.sqlite ZTAG --pk Z_PK --not-null Z_PK"),
+    ("create index on error_log(host) in app.db", "sqlite-utils create-index app.db error_log host"),
+])
+def test_values_said_in_other_words_are_grounded(query, command):
+    assert ground(query, parse(command, SQLITE)).ok
+
+
+@pytest.mark.parametrize(("query", "command"), [
+    ("products in shop.db sorted by price", "sqlite-utils rows shop.db products --order 'price desc'"),
+    ("rows of deploys in deploys.db as a table", "sqlite-utils rows deploys.db deploys --fmt github"),
+    ("rows 41 to 60 of deploys in deploys.db", "sqlite-utils rows deploys.db deploys --limit 19 --offset 40"),
+    ("make a copy of dogs in pets.db", "sqlite-utils duplicate pets.db dogs dogs"),  # no shared value: one span each
+])
+def test_values_the_request_does_not_say_stay_refused(query, command):
+    assert not ground(query, parse(command, SQLITE)).ok
+
+
+def test_the_grounded_grammar_offers_the_other_forms_the_request_says():
+    grammar = grounded_grammar("top 5 products in shop.db by price, highest first, markdown", SQLITE)
+    assert "\"'price desc'\"" in grammar and '"github"' in grammar
+    assert "\"'price desc'\"" not in grounded_grammar("5 products in shop.db by price", SQLITE)
+
+
+@pytest.mark.parametrize(("query", "rule"), [
+    ("just id and email from users in app.db", None),  # a column, not an ask to send mail
+    ("import old.csv and put it into stamps_old in stamps.db", None),  # the tool's own action
+    ("rows of users in app.db and email them to me", "scope.other-action"),
+    ("import users.csv to users in q3.db, pipe-delimited", None),
+])
+def test_the_tools_own_actions_and_nouns_are_no_second_ask(query, rule):
+    from nlcli_wizard import scope
+
+    verdict = scope.check(query, SQLITE)
+    assert (verdict.rule if verdict else None) == rule
