@@ -298,6 +298,7 @@ class LlamaEngine:
         # LoRA adapters by path, loaded once each: a second tool's adapter is switched to in milliseconds on the
         # same base (the model is not loaded twice).
         self._adapters: dict[Path, tuple[object, AdapterInfo]] = {}
+        self._recorder: _LogProbRecorder | None = None  # set by use_adapter: nothing is decoded before it
         self.adapter: AdapterInfo | None = None
         self.adapter_path: Path | None = None
         self.use_adapter(Path(adapter_path) if adapter_path else None)
@@ -319,7 +320,7 @@ class LlamaEngine:
 
         The file is checked before llama.cpp sees it (a malformed adapter it accepts crashes the next decode),
         and what the context cached under the previous adapter is dropped."""
-        if adapter == self.adapter_path and (adapter is None or adapter in self._adapters):
+        if self._recorder is not None and adapter == self.adapter_path:
             return
         llama_cpp = self._llama_cpp
         if adapter is None:

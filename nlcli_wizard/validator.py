@@ -299,7 +299,7 @@ def parse(line: str, catalog: Catalog) -> ParsedCommand:
     name, sub_args = rest[0], rest[1:]
     default = getattr(group, "default_cmd_name", None)  # click-default-group's implied subcommand
     if catalog.command(name) is None and default and catalog.command(default) is not None and re.search(r"[./\\]", name):
-        # Only where the first word is a file ("sqlite-utils pets.db 'select ...'"): an unknown word is an
+        # Only where the first word is a file ("PROGRAM pets.db 'select ...'"): an unknown word is an
         # invented subcommand, not the first argument of the implied one.
         name, sub_args = default, rest
     spec = catalog.command(name)

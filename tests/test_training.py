@@ -55,7 +55,7 @@ def test_flagged_correction_is_learned_end_to_end(model_home, tmp_path):
     append(FeedbackRecord(query=query, predicted=None, confidence=0.2, verdict="wrong", model_id="shipped",
                           corrected="venvy stats"), feedback)
     base_train = [e for e in load_split("train", VENVY_TOOL.data_dir / "splits") if e["command"] and "stats" not in e["command"]][:48]
-    merged, report = merge(base_train, feedback, weight=16)
+    merged, report = merge(base_train, feedback, VENVY, weight=16)
     assert report["corrections"] == 1 and report["examples_added"] == 16
 
     run_dir = tmp_path / "run"
