@@ -108,8 +108,10 @@ class RunResult:
 
 
 def _job(parsed: ParsedCommand) -> tuple[str, str | None]:
-    """The command without its output format (crashes are matched on the job), and that format."""
-    job = replace(parsed, values={k: v for k, v in parsed.values.items() if k not in ("format", "output_format")})
+    """The command without its output format and group flags (crashes are matched on the job: ``--verbose``
+    does not mend one), and that format."""
+    job = replace(parsed, values={k: v for k, v in parsed.values.items() if k not in ("format", "output_format")},
+                  group_flags=())
     fmt = parsed.values.get("format", parsed.values.get("output_format"))
     return job.canonical, fmt
 
@@ -136,7 +138,7 @@ def alternatives(parsed: ParsedCommand) -> tuple[ParsedCommand, ...]:
         candidates = [f"{alternative} --format {fmt}", alternative] if fmt else [alternative]
         for candidate in candidates:
             try:
-                found.append(parse(candidate, catalog))
+                found.append(replace(parse(candidate, catalog), group_flags=parsed.group_flags))
                 break
             except InvalidCommandError:
                 continue

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlcli_wizard import crashes
 from nlcli_wizard.catalog import Catalog
 from nlcli_wizard.confidence import HIGH as HIGH_CONFIDENCE
 from nlcli_wizard.errors import UsageError
@@ -43,6 +44,11 @@ class Outcome:
     def __post_init__(self) -> None:
         if not self.accepted and self.expected is not None:
             self.accepted = (self.expected,)
+        # A gold command the tool crashes on is answered by the working command that does its job (the
+        # product offers that one instead, crash.known): it is right too.
+        working = [alt.canonical for gold in map(self._parsed, self.accepted)
+                   if gold is not None and crashes.known_crash(gold) for alt in crashes.alternatives(gold)]
+        self.accepted += tuple(w for w in working if w not in self.accepted)
 
     def _parsed(self, command: str | None) -> ParsedCommand | None:
         check = validate(command, self.catalog) if command and self.catalog is not None else None

@@ -38,11 +38,13 @@ def test_translate_modes(model_home):
     plain = run_cli("translate", "show my venvs sorted by size")
     assert plain.returncode == 0, plain.stderr
     lines = plain.stdout.decode().splitlines()
-    assert lines[0] == "venvy ls --sort size" and lines[1].startswith("confidence ")
+    # venvy 0.2.0 crashes on `venvy ls --sort size`: the working command is the answer.
+    assert lines[0] == "venvy list --sort size" and lines[1].startswith("confidence ")
     only = run_cli("translate", "--command-only", "show my venvs sorted by size")
-    assert only.stdout.decode() == "venvy ls --sort size\n"
+    assert only.stdout.decode() == "venvy list --sort size\n"
     as_json = json.loads(run_cli("translate", "--json", "show my venvs sorted by size").stdout)
-    assert as_json["command"] == "venvy ls --sort size" and 0 < as_json["confidence"] <= 1
+    assert as_json["command"] == "venvy list --sort size" and 0 < as_json["confidence"] <= 1
+    assert as_json["rule"] == "crash.known" and "crashes" in as_json["note"]
     assert plain.stderr == b""  # llama.cpp's logging is silenced
 
 

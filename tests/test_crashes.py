@@ -78,6 +78,9 @@ def test_alternatives_do_the_same_job_and_keep_the_format():
                                                                      "venvy size")  # size has no 'simple'
     assert _alternatives("venvy ls --sort project") == ()
     assert _alternatives("venvy ls") == ()
+    # A group flag mends nothing: the crash is matched without it, and the alternative keeps it.
+    assert _alternatives("venvy --verbose ls --sort size") == ("venvy --verbose list --sort size",
+                                                               "venvy --verbose size")
 
 
 def test_known_crashes_are_matched_on_the_job():

@@ -41,6 +41,19 @@ def test_dataset_is_deterministic(tmp_path, authored_dir):
     assert build(VENVY_TOOL, seed=4, authored=authored_dir) != build(VENVY_TOOL, seed=3, authored=authored_dir)
 
 
+def test_the_model_learns_the_working_command_not_one_the_tool_crashes_on(tmp_path):
+    """A request whose command venvy crashes on is taught with the working command the product offers in
+    its place; a crash with no alternative keeps its command (the offer check refuses it)."""
+    rows = [{"q": "envs, biggest first", "command": "venvy ls -s size", "persona": "a"},
+            {"q": "envs biggest first as json", "command": "venvy --verbose ls --sort size -f json", "persona": "a"},
+            {"q": "envs grouped by project", "command": "venvy ls --sort project", "persona": "a"}]
+    _write_authored(tmp_path, rows)
+    taught = {e.query: e.command for e in build(VENVY_TOOL, seed=0, authored=tmp_path) if e.candidate is None}
+    assert taught["envs, biggest first"] == "venvy list --sort size"
+    assert taught["envs biggest first as json"] == "venvy --verbose list --format json --sort size"
+    assert taught["envs grouped by project"] == "venvy ls --sort project"
+
+
 def test_every_target_is_valid_and_canonical(examples):
     for ex in examples:
         if ex.command is not None:

@@ -173,3 +173,21 @@ def test_a_report_on_requests_written_apart_from_the_project_never_reprints_them
         section = text.split(f"on the {split} split")[1]
         assert ("which venv is active right this minute" in section) == (split != "outside")
         assert ("| request 1 (question) | venvy current | venvy ls |" in section) == (split == "outside")
+
+
+def test_a_gold_command_the_tool_crashes_on_is_answered_by_its_working_alternative():
+    """The product offers the working command in place of one the tool crashes on (crash.known): the
+    evaluation scores that as right, and only the alternatives the crash list names."""
+    from nlcli_wizard.translator import Translation
+
+    examples = [{"query": "by size", "command": "venvy ls --sort size"},
+                {"query": "by size, json", "command": "venvy ls --sort size --format json"},
+                {"query": "by size again", "command": "venvy ls --sort size"}]
+    answers = {"by size": "venvy list --sort size", "by size, json": "venvy size --format json",
+               "by size again": "venvy list --sort name"}
+
+    def translate(query):
+        return Translation(query, answers[query], 0.9, False, "", 0.0, candidate=answers[query])
+
+    report = run("fake", translate, examples, VENVY)
+    assert [o.correct for o in report.outcomes] == [True, True, False]
