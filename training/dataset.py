@@ -25,10 +25,10 @@ import json
 import random
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from nlcli_wizard import tools
+from nlcli_wizard import crashes, tools
 from nlcli_wizard.catalog import Catalog
 from nlcli_wizard.errors import InvalidCommandError, NlcliError, TrainingError
 from nlcli_wizard.tools import ToolProfile
@@ -41,12 +41,12 @@ CALIB = "calib"  # held-out voices, for calibration only: never train, val or te
 PER_TEMPLATE = 1  # requests per template (same hand): other authors now write half of the train split
 COMPOSED_PER_OPTION = 18  # composed requests per combination, per parameter it sets (+ a base)
 COMPOSED_PER_SUBCOMMAND = 320  # at most, before the split
-# At most this many train examples: at ~3.5 s per step of 16 on these 2-core machines,
-# 1.5 epochs of 5,400 stay under the 30-minute fine-tune budget. Fewer requests per
-# template (same hand) leave room for composed and authored ones (other hands).
-TRAIN_CAP = 5400
+# At most this many train examples: at ~2.7 s per step of 16 on these 2-core machines (bf16),
+# 1.2 epochs of 7,000 plus ~1,500 judge questions stay under the 30-minute fine-tune budget.
+# Fewer requests per template (same hand) leave room for composed and authored ones (other hands).
+TRAIN_CAP = 7000
 # Judge questions at most, on top of the translations (about half "yes", half "no").
-JUDGE_CAP = 1200
+JUDGE_CAP = 1500
 # The share of non-destructive requests asked about a destructive command made of their own values
 # ("show info on api1" -> "venvy remove api1": no).
 PERTURB_SHARE = 0.12
@@ -322,6 +322,7 @@ def build(tool: ToolProfile, seed: int = 0, per_template: int = PER_TEMPLATE, au
     examples: list[Example] = templated_examples(vocab, catalog, seed, per_template, rng) if vocab else []
     heldout = vocab.heldout if vocab else _heldout(tool)
     examples += authored_examples(authored or tool.data_dir / "authored", heldout, catalog, seed)
+    examples = [_working(e, catalog) for e in examples]
     # Identical (query, command) pairs add nothing; keep the first.
     seen: set[tuple[str, str | None, str | None]] = set()
     unique = []
@@ -332,6 +333,17 @@ def build(tool: ToolProfile, seed: int = 0, per_template: int = PER_TEMPLATE, au
             unique.append(example)
     capped = _cap_train([e for e in unique if e.candidate is None], seed)
     return capped + judge_examples(capped + [e for e in unique if e.candidate is not None], catalog, seed)
+
+
+def _working(example: Example, catalog: Catalog) -> Example:
+    """The model learns the command the product offers: one the tool is known to crash on becomes the first
+    working command that does its job (``crashes.alternatives``), so the answer offered in its place carries
+    the model's own confidence. A crash with no alternative stays: the offer check refuses it."""
+    if example.command is None:
+        return example
+    parsed = parse(example.command, catalog)
+    instead = crashes.alternatives(parsed) if crashes.known_crash(parsed) else ()
+    return replace(example, command=instead[0].canonical) if instead else example
 
 
 def _heldout(tool: ToolProfile) -> set[str]:

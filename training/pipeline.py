@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="dataset split and phrasing draw")
     parser.add_argument("--train-seed", type=int, help="LoRA init and batch order (default: --seed); "
                         "the dataset stays that of --seed")
-    parser.add_argument("--epochs", type=float, default=finetune.TrainConfig.epochs)
+    parser.add_argument("--epochs", type=float, help="fine-tune epochs (default: the tool profile's train_epochs, else "
+                        f"{finetune.TrainConfig.epochs})")
     parser.add_argument("--dropout", type=float, default=finetune.TrainConfig.dropout, help="LoRA dropout")
     parser.add_argument("--no-baselines", action="store_true")
     args = parser.parse_args(argv)
@@ -65,8 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     run_dir = out / "run" if trial else paths.PROJECT_ROOT / "runs" / f"{tool.name}-lora"
     if run_dir.exists():
         shutil.rmtree(run_dir)
+    epochs = args.epochs or tool.data.train_epochs or finetune.TrainConfig.epochs
     finetune.train_cpu(train, run_dir, finetune.TrainConfig(
-        epochs=args.epochs, seed=args.seed if args.train_seed is None else args.train_seed, dropout=args.dropout))
+        epochs=epochs, seed=args.seed if args.train_seed is None else args.train_seed, dropout=args.dropout))
     train_path = run_dir / "train.jsonl"  # with the feedback merged: the baseline sees what the adapter saw
     train_path.write_text("".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in train), encoding="utf-8")
     lap("fine-tune")
