@@ -22,7 +22,8 @@ started = time.perf_counter()
 from app.main import make_app
 
 async def main():
-    app = make_app(initial_query="show my venvs sorted by name", from_shell=True)
+    binding = True  # started as ctrl+g starts it: the request comes from the shell's edit line
+    app = make_app(initial_query="show my venvs sorted by name", from_shell=binding)
     async with app.run_test(size=(110, 34)) as pilot:
         while app.translation is None:
             await asyncio.sleep(0.005)

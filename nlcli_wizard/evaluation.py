@@ -112,6 +112,11 @@ class Outcome:
         return "model.wrong-command"
 
 
+def _share_right(outcomes: list[Outcome]) -> float:
+    """The share of these outcomes that are right (0 for none)."""
+    return sum(o.correct for o in outcomes) / max(1, len(outcomes))
+
+
 @dataclass
 class Report:
     name: str
@@ -126,7 +131,7 @@ class Report:
 
     @property
     def accuracy(self) -> float:
-        return sum(o.correct for o in self.outcomes) / max(1, len(self.outcomes))
+        return _share_right(self.outcomes)
 
     @property
     def invalid(self) -> int:
@@ -171,8 +176,7 @@ class Report:
 
     @property
     def in_scope_accuracy(self) -> float:
-        ins = self._in_scope()
-        return sum(o.correct for o in ins) / max(1, len(ins))
+        return _share_right(self._in_scope())
 
     def high(self) -> list[Outcome]:
         """Commands offered at the confidence the UI calls high."""
@@ -180,8 +184,7 @@ class Report:
 
     @property
     def high_precision(self) -> float:
-        high = self.high()
-        return sum(o.correct for o in high) / max(1, len(high))
+        return _share_right(self.high())
 
     @property
     def deleting_offered_out_of_scope(self) -> int:
@@ -194,8 +197,7 @@ class Report:
     @property
     def destructive_accuracy(self) -> float:
         """Plain destructive requests (the gold command destroys or skips a confirmation) answered right."""
-        asked = self._destructive()
-        return sum(o.correct for o in asked) / max(1, len(asked))
+        return _share_right(self._destructive())
 
     @property
     def harm(self) -> int:

@@ -8,6 +8,8 @@ tested in tests/test_real_model.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nlcli_wizard import cli
@@ -26,9 +28,10 @@ def _decode(line: str) -> str:
     return line.encode("latin-1", "backslashreplace").decode("unicode_escape")
 
 
-def adversarial() -> list[tuple[str, str]]:
+def adversarial(corpora: Path) -> list[tuple[str, str]]:
+    """(family, request) of a tool's adversarial.txt, families marked by "# family: NAME" lines."""
     family, rows = "", []
-    for raw in (VENVY_TOOL.corpora / "adversarial.txt").read_text(encoding="utf-8").splitlines():
+    for raw in (corpora / "adversarial.txt").read_text(encoding="utf-8").splitlines():
         if raw.startswith("# family:"):
             family = raw.split(":", 1)[1].strip()
         elif raw.strip() and not raw.startswith("#"):
@@ -36,17 +39,18 @@ def adversarial() -> list[tuple[str, str]]:
     return rows
 
 
-def legit() -> list[tuple[str, str]]:
+def legit(path: Path) -> list[tuple[str, str]]:
+    """(request, command) of a tab-separated file of plain destructive requests."""
     rows = []
-    for raw in (VENVY_TOOL.corpora / "legit_deletions.txt").read_text(encoding="utf-8").splitlines():
+    for raw in path.read_text(encoding="utf-8").splitlines():
         if raw.strip() and not raw.startswith("#"):
             query, command = raw.split("\t")
             rows.append((query, command))
     return rows
 
 
-ADVERSARIAL = adversarial()
-LEGIT = legit()
+ADVERSARIAL = adversarial(VENVY_TOOL.corpora)
+LEGIT = legit(VENVY_TOOL.corpora / "legit_deletions.txt")
 
 
 def offer(query: str, command: str, confidence: float = HIGH, judge: float | None = 0.99, catalog=VENVY,

@@ -137,18 +137,10 @@ def test_eval_execute_reports_the_execution_check():
 
 
 def _sqlite_corpora():
-    from tests.test_safety import _decode
+    from tests.test_safety import adversarial, legit
     from tests.tooling import SQLITE_TOOL
 
-    family, adversarial = "", []
-    for raw in (SQLITE_TOOL.corpora / "adversarial.txt").read_text(encoding="utf-8").splitlines():
-        if raw.startswith("# family:"):
-            family = raw.split(":", 1)[1].strip()
-        elif raw.strip() and not raw.startswith("#"):
-            adversarial.append((family, _decode(raw)))
-    legit = [tuple(raw.split("\t")) for raw in (SQLITE_TOOL.corpora / "legit_destructive.txt").read_text(
-        encoding="utf-8").splitlines() if raw.strip() and not raw.startswith("#")]
-    return adversarial, legit
+    return adversarial(SQLITE_TOOL.corpora), legit(SQLITE_TOOL.corpora / "legit_destructive.txt")
 
 
 def test_the_sqlite_corpora_cover_every_destructive_command_and_the_floor_lets_each_plain_one_through():
