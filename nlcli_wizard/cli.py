@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from nlcli_wizard import paths
 from nlcli_wizard.display import json_line, visible
 from nlcli_wizard.errors import NlcliError, UsageError
 
@@ -43,11 +44,9 @@ def _tool(args: argparse.Namespace):
 
 
 def _adapter(args: argparse.Namespace, tool) -> Path | None:
-    from nlcli_wizard.engine import default_adapter
-
     if getattr(args, "no_adapter", False):
         return None
-    return getattr(args, "adapter", None) or default_adapter(tool.adapter)
+    return getattr(args, "adapter", None) or paths.default_adapter(tool.adapter)
 
 
 def _engine(args: argparse.Namespace, tool):
@@ -152,27 +151,69 @@ def stream_batch(source: str) -> Iterator[str | BadLine]:
 
 
 def _print_translation(t, as_json: bool, command_only: bool, shell: str = "posix") -> int:
-    if as_json:
-        print(json_line(t.to_json()))
-    elif command_only:
-        if t.command:
-            from nlcli_wizard.quoting import join
+    line = None
+    if t.command and t.parsed is not None:
+        from nlcli_wizard.quoting import join
 
-            print(join(t.parsed.tokens(), shell) if t.parsed is not None else t.command)
+        line = join(t.parsed.tokens(), shell)
+    return _print_answer(t.to_json(), line, as_json, command_only)
+
+
+def _print_answer(answer: dict, line: str | None, as_json: bool, command_only: bool) -> int:
+    """Print a translation (its ``to_json`` form; ``line`` its command quoted for the shell); the exit status."""
+    command = answer.get("command")
+    if as_json:
+        print(json_line(answer))
+    elif command_only:
+        if command:
+            print(line or command)
         else:
-            print(f"nlcli-wizard: {visible(t.reason)}", file=sys.stderr)
+            print(f"nlcli-wizard: {visible(answer.get('reason') or '')}", file=sys.stderr)
     else:
         from nlcli_wizard.confidence import confidence_word
 
-        if t.command and t.source == "correction":
-            print(t.command)
+        confidence = float(answer.get("confidence") or 0.0)
+        if command and answer.get("source") == "correction":
+            print(command)
             print("your correction (not the model's answer; 'nlcli-wizard corrections' lists them)")
-        elif t.command:
-            print(t.command)
-            print(f"confidence {t.confidence:.0%} ({confidence_word(t.confidence)})")
+        elif command:
+            print(command)
+            print(f"confidence {confidence:.0%} ({confidence_word(confidence)})")
         else:
-            print(f"No command: {visible(t.reason)}")
-    return 0 if t.command else EXIT_ABSTAINED
+            print(f"No command: {visible(answer.get('reason') or '')}")
+    return 0 if command else EXIT_ABSTAINED
+
+
+def _ask_server(args: argparse.Namespace, query: str) -> int | None:
+    """The exit status after printing a warm server's answer, or None to translate in this process (which
+    starts a server when none is up). With a server up, this process imports no model, tool or pydantic code
+    and the answer costs a socket round trip: the shell binding's one-shot stays near the model's own time."""
+    explicit_model = args.model or args.adapter or args.no_adapter or os.environ.get("NLCLI_ADAPTER") is not None
+    override = os.environ.get("NLCLI_SERVER")
+    if explicit_model or (override is not None and override.strip() in ("0", "false", "no", "")):
+        return None
+    from nlcli_wizard import server
+
+    notices, answer = [], None
+    try:
+        client = server.Client()
+        if not client.path.exists():
+            return None
+        for event in client.ask(query, args.tool or os.environ.get("NLCLI_TOOL") or None, paths.home(),
+                                args.threshold, args.shell, wanted=override is not None):
+            if event.get("event") == "declined":
+                return None
+            if event.get("event") == "notice":
+                notices.append(str(event.get("text", "")))
+            elif event.get("event") == "answer":
+                answer = event
+    except server.ServerGone:
+        return None  # not up, gave way to this version, or died: translated here, with a server started anew
+    if not isinstance(answer, dict) or not isinstance(answer.get("translation"), dict):
+        return None
+    for text in notices:
+        _notice(text)
+    return _print_answer(answer["translation"], answer.get("line"), args.json, args.command_only)
 
 
 def _wizard(args: argparse.Namespace):
@@ -221,12 +262,14 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from nlcli_wizard.prompt import normalize_query
 
     normalize_query(query)  # reject empty or huge input before loading the model
+    answered = _ask_server(args, query)
+    if answered is not None:
+        return answered
     return _print_translation(_wizard(args).translate(query, on_notice=_notice), args.json, args.command_only,
                               args.shell)
 
 
 def cmd_corrections(args: argparse.Namespace) -> int:
-    from nlcli_wizard import paths
     from nlcli_wizard.corrections import Corrections
 
     corrections = Corrections(paths.feedback_path(), _tool(args))
@@ -336,8 +379,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def _split(tool, name: str, data: Path, file: Path | None) -> list[dict]:
     """A split's rows: the tool's own (``<data>/<name>.jsonl``), or one of its evaluation files kept apart from
     the project (``outside_eval`` in its profile, rows ``{q, gold, style}``)."""
-    from nlcli_wizard import paths
-
     if file is not None:
         return _load_outside(file) if name in tool.data.outside_eval else _load_jsonl(file)
     if name in tool.data.outside_eval:
@@ -399,9 +440,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     other = next((name for name in tools_names() if name != tool.name), None)
     if other is not None and hasattr(engine, "use_adapter"):
         from nlcli_wizard import tools
-        from nlcli_wizard.engine import default_adapter
 
-        second = default_adapter(tools.load(other).adapter)
+        second = paths.default_adapter(tools.load(other).adapter)
         if second is not None:
             switched = time.perf_counter()
             engine.use_adapter(second)
@@ -429,7 +469,6 @@ def _warm_figures(tool, queries: list[str]) -> dict:
     import subprocess
 
     from nlcli_wizard import server
-    from nlcli_wizard.engine import default_adapter
     from nlcli_wizard.runner import tool_executable
 
     started = time.perf_counter()
@@ -437,19 +476,26 @@ def _warm_figures(tool, queries: list[str]) -> dict:
     if client is None:
         return {"error": "the server did not come up"}
     up_s = time.perf_counter() - started
-    remote = server.RemoteTranslator(client, tool.catalog, tool.name, default_adapter(tool.adapter), None)
+    remote = server.RemoteTranslator(client, tool.catalog, tool.name, paths.default_adapter(tool.adapter), None)
     walls = []
     for query in queries:
         began = time.perf_counter()
         remote.translate(query)
         walls.append(time.perf_counter() - began)
 
+    # A user's Python keeps the compiled modules (__pycache__) after the first run; a PYTHONDONTWRITEBYTECODE
+    # in this environment would make every one-shot compile the package again, which no user pays.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["NLCLI_SERVER"] = "1"
+
     def wall(argv: list[str]) -> float:
         began = time.perf_counter()
-        subprocess.run(argv, capture_output=True, env={**os.environ, "NLCLI_SERVER": "1"}, check=False)
+        subprocess.run(argv, capture_output=True, env=env, check=False)
         return time.perf_counter() - began
 
-    one_shot = [wall([sys.executable, "-m", "nlcli_wizard", "translate", "--tool", tool.name, q]) for q in queries[:5]]
+    one_shot_argv = [sys.executable, "-m", "nlcli_wizard", "translate", "--tool", tool.name]
+    wall(one_shot_argv + [queries[0]])  # the first run after an install writes the bytecode
+    one_shot = [wall(one_shot_argv + [q]) for q in queries[:5]]
     help_wall = [wall([tool_executable(tool.catalog), "--help"]) for _ in range(5)]
     # Two batch clients at once against one after the other: the server runs one request at a time, so at once
     # should cost no more than in turn (two in-process models on two cores were 2.8x slower).
@@ -459,8 +505,8 @@ def _warm_figures(tool, queries: list[str]) -> dict:
         argv = [sys.executable, "-m", "nlcli_wizard", "translate", "--tool", tool.name, "--batch", str(batch)]
         in_turn = wall(argv) + wall(argv)
         began = time.perf_counter()
-        clients = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    env={**os.environ, "NLCLI_SERVER": "1"}) for _ in range(2)]
+        clients = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                   for _ in range(2)]
         for client_process in clients:
             client_process.wait()
         at_once = time.perf_counter() - began

@@ -29,9 +29,8 @@ import string
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from nlcli_wizard import jsonsafe, paths
 from nlcli_wizard.errors import ConfigError
@@ -195,17 +194,23 @@ def keys_in_force(remaps: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     return _apply({binding_id: tuple(keys.split(",")) for binding_id, keys in checked.items()})
 
 
-class _Settings(BaseModel):
-    """The shape of config.json; strict, so JSON's types are the only ones accepted."""
+@cache
+def _settings_model():
+    """The shape of config.json; strict, so JSON's types are the only ones accepted. Built on first
+    use: pydantic costs ~70 ms to import, which a user without a config file never pays."""
+    from pydantic import BaseModel, ConfigDict
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    class Settings(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
 
-    keys: dict[str, object] = {}
-    shell_history: bool = False
-    history_file: str = "~/.bash_history"
-    threshold: float | None = None
-    tool: str | None = None
-    server: bool = True
+        keys: dict[str, object] = {}
+        shell_history: bool = False
+        history_file: str = "~/.bash_history"
+        threshold: float | None = None
+        tool: str | None = None
+        server: bool = True
+
+    return Settings
 
 
 _EXPECTED = {"dict_type": "an object such as {\"copy\": \"f5\"}", "bool_type": "true or false",
@@ -257,22 +262,25 @@ def load_config(path: Path | None = None) -> Config:
         return Config(problems=[f"Ignored {path} ({exc}); using default settings."])
     if not isinstance(data, dict):
         return Config(problems=[f"Ignored {path} (it is not a JSON object); using default settings."])
+    from pydantic import ValidationError
+
+    model = _settings_model()
     problems: list[str] = []
     try:
-        settings = _Settings.model_validate(data)
+        settings = model.model_validate(data)
     except ValidationError as exc:
         bad = {error["loc"][0] for error in exc.errors()}
         for error in exc.errors():
             name = error["loc"][0]
             if error["type"] == "extra_forbidden":
-                problems.append(f"'{name}' in {path} is not a setting (use {', '.join(_Settings.model_fields)}); "
+                problems.append(f"'{name}' in {path} is not a setting (use {', '.join(model.model_fields)}); "
                                 "it is ignored.")
             else:
-                default = _Settings.model_fields[str(name)].default
+                default = model.model_fields[str(name)].default
                 instead = "the adapter's threshold" if default is None else f"the default ({json.dumps(default)})"
                 problems.append(f"'{name}' in {path} must be {_EXPECTED.get(error['type'], 'valid')}, "
                                 f"not {json.dumps(error['input'], default=repr)}; using {instead}.")
-        settings = _Settings.model_validate({k: v for k, v in data.items() if k not in bad})
+        settings = model.model_validate({k: v for k, v in data.items() if k not in bad})
     threshold = settings.threshold
     if threshold is not None:
         try:

@@ -123,14 +123,6 @@ def _no_extra_buffer_types(llama_cpp) -> Iterator[None]:
         module.llama_model_default_params = original
 
 
-def default_adapter(shipped: Path | None) -> Path | None:
-    """``$NLCLI_ADAPTER`` when set (empty for none), else the tool's shipped adapter when it exists."""
-    override = os.environ.get("NLCLI_ADAPTER")
-    if override is not None:
-        return Path(override) if override else None
-    return shipped if shipped is not None and shipped.exists() else None
-
-
 def _not_utf8(text: str) -> bool:
     try:
         text.encode("utf-8")

@@ -55,3 +55,11 @@ def outside_eval_dir() -> Path:
     """Requests written apart from the project, for evaluation only (never training data): each tool's
     profile names its files there (``outside_eval``)."""
     return PROJECT_ROOT.parent / "shared" / "eval"
+
+
+def default_adapter(shipped: Path | None) -> Path | None:
+    """``$NLCLI_ADAPTER`` when set (empty for none), else the tool's shipped adapter when it exists."""
+    override = os.environ.get("NLCLI_ADAPTER")
+    if override is not None:
+        return Path(override) if override else None
+    return shipped if shipped is not None and shipped.exists() else None

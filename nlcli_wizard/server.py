@@ -40,13 +40,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nlcli_wizard import errors, jsonsafe, paths, tools
+from nlcli_wizard import errors, jsonsafe, paths
 from nlcli_wizard.errors import NlcliError
-from nlcli_wizard.translator import Chunk, Retry, Translation, Translator
-from nlcli_wizard.validator import ParsedCommand, validate
 
 if TYPE_CHECKING:
     from nlcli_wizard.engine import Engine
+    from nlcli_wizard.service import Wizard
+    from nlcli_wizard.translator import Chunk, Retry, Translation, Translator
+    from nlcli_wizard.validator import ParsedCommand
 
 DEFAULT_IDLE_S = 600.0
 # How long a client waits for each line of an answer before it takes the server for hung.
@@ -123,6 +124,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.last_request = time.monotonic()
         self.requests = 0
         self._translators: dict[tuple, Translator] = {}
+        self._wizards: dict[tuple, Wizard] = {}
         self._adapter_stamps: dict[Path, str] = {}
         if path.exists() or path.is_symlink():
             path.unlink()  # a stale socket of a server that died; a live one was checked by the caller
@@ -146,6 +148,9 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     def translator(self, tool_name: str, adapter: str | None, threshold: float | None) -> Translator:
         """The tool's translator with its adapter on the engine (loaded again when the file changed)."""
+        from nlcli_wizard import tools
+        from nlcli_wizard.translator import Translator
+
         tool = tools.load(tool_name)
         path = Path(adapter) if adapter else None
         stamp = _file_stamp(path)
@@ -162,6 +167,36 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if key not in self._translators:
             self._translators[key] = Translator(self.engine, tool.catalog, threshold=threshold)
         return self._translators[key]
+
+    def wizard(self, home: str, tool: str | None, threshold: float | None) -> Wizard:
+        """The whole service (corrections, safety, crash alternatives) for a client of this user whose data
+        directory is ``home``, on this server's model: a one-shot ``translate`` then costs its client no more
+        than a socket. Kept while the client's config.json is unchanged, so its corrections index stays warm.
+        The tool is the client's ``--tool``/``$NLCLI_TOOL``, else its config's, else the default: never this
+        process's own environment, which was the first client's."""
+        from dataclasses import replace
+
+        from nlcli_wizard import tools
+        from nlcli_wizard.config import load_config
+        from nlcli_wizard.service import Wizard
+
+        folder = Path(home)
+        config_file = folder / "config.json"
+        key = (home, tool, threshold, _file_stamp(config_file))
+        wizard = self._wizards.get(key)
+        if wizard is None:
+            config = load_config(config_file)
+            if threshold is not None:
+                config = replace(config, threshold=threshold)
+            name = tool or config.tool
+            profile = tools.load(name) if name else tools.chosen(environ={})
+            wizard = Wizard(config=config, feedback_path=folder / "feedback.jsonl", tool=profile, use_server=False)
+            self._wizards = {k: v for k, v in self._wizards.items() if k[:3] != key[:3]}  # an older config's
+            self._wizards[key] = wizard
+        shipped = wizard.tool.adapter
+        wizard.translator = self.translator(wizard.tool.name, str(shipped) if shipped.exists() else None,
+                                            wizard.config.threshold)
+        return wizard
 
     def status(self) -> dict:
         return {"pid": os.getpid(), "model": getattr(self.engine, "model_id", ""), "stamp": self.stamp,
@@ -202,6 +237,11 @@ class Handler(socketserver.StreamRequestHandler):
         with self.server.model_lock:
             self.server.requests += 1
             try:
+                if op == "ask":
+                    self._ask(request)
+                    return
+                from nlcli_wizard.validator import validate
+
                 translator = self.server.translator(str(request.get("tool")), request.get("adapter"),
                                                     request.get("threshold"))
                 if op == "translate":
@@ -221,7 +261,32 @@ class Handler(socketserver.StreamRequestHandler):
                 self.server.last_request = time.monotonic()
 
 
+    def _ask(self, request: dict) -> None:
+        """A whole one-shot translation: the notices, then the answer with its command quoted for the client's
+        shell; ``declined`` where the client's config.json says not to use the server."""
+        from nlcli_wizard.corrections import Notice
+        from nlcli_wizard.quoting import check_shell, join
+        from nlcli_wizard.translator import Translation
+
+        threshold = request.get("threshold")
+        wizard = self.server.wizard(str(request.get("home")), request.get("tool") or None,
+                                    float(threshold) if isinstance(threshold, (int, float)) else None)
+        if not wizard.config.server and not request.get("wanted"):
+            _send(self.wfile, {"event": "declined"})
+            return
+        shell = check_shell(str(request.get("shell") or "posix"))
+        for event in wizard.stream(str(request.get("query", ""))):
+            if isinstance(event, Notice):
+                _send(self.wfile, {"event": "notice", "text": event.text})
+            elif isinstance(event, Translation):
+                line = join(event.parsed.tokens(), shell) if event.command and event.parsed is not None else None
+                _send(self.wfile, {"event": "answer", "translation": event.to_json(), "line": line})
+                return
+
+
 def _event(event: Chunk | Retry | Translation) -> dict:
+    from nlcli_wizard.translator import Chunk, Retry
+
     if isinstance(event, Chunk):
         return {"event": "chunk", "text": event.text}
     if isinstance(event, Retry):
@@ -280,7 +345,7 @@ class Client:
                         raise _rebuilt(error, str(event.get("message")))
                     raise errors.ModelError(str(event.get("message")))
                 yield event
-                if event.get("event") in ("translation", "judged", "status", "stopped"):
+                if event.get("event") in ("translation", "answer", "declined", "judged", "status", "stopped"):
                     return
         except (OSError, ValueError) as exc:  # refused, reset, timed out, garbled
             raise ServerGone(str(exc)) from None
@@ -296,6 +361,13 @@ class Client:
     def stream(self, tool: str, query: str, adapter: Path | None, threshold: float | None) -> Iterator[dict]:
         yield from self._request({"op": "translate", "tool": tool, "query": query,
                                   "adapter": str(adapter) if adapter else None, "threshold": threshold})
+
+    def ask(self, query: str, tool: str | None, home: Path, threshold: float | None, shell: str,
+            wanted: bool) -> Iterator[dict]:
+        """A whole translation by the server's service (see :meth:`Server.wizard`): ``notice`` events, then
+        ``answer`` (or ``declined``)."""
+        yield from self._request({"op": "ask", "query": query, "tool": tool, "home": str(home),
+                                  "threshold": threshold, "shell": shell, "wanted": wanted})
 
     def judge(self, tool: str, query: str, command: str, adapter: Path | None) -> tuple[float | None, float]:
         event = next(e for e in self._request({"op": "judge", "tool": tool, "query": query, "command": command,
@@ -359,6 +431,8 @@ class RemoteTranslator:
         self.judge_bar = 0.5
 
     def stream(self, query: str) -> Iterator[Chunk | Retry | Translation]:
+        from nlcli_wizard.translator import Chunk, Retry
+
         for event in self.client.stream(self.tool, query, self.adapter, self.threshold):
             kind = event.get("event")
             if kind == "chunk":
@@ -369,6 +443,9 @@ class RemoteTranslator:
                 yield self._translation(event["translation"])
 
     def _translation(self, data: dict) -> Translation:
+        from nlcli_wizard.translator import Translation
+        from nlcli_wizard.validator import validate
+
         data = dict(data)
         data["used_options"] = tuple(data.get("used_options") or ())
         shown = data.get("candidate")
@@ -378,6 +455,8 @@ class RemoteTranslator:
         return translation
 
     def translate(self, query: str) -> Translation:
+        from nlcli_wizard.translator import Translation
+
         for event in self.stream(query):
             if isinstance(event, Translation):
                 return event

@@ -35,9 +35,9 @@ HISTORY_LIMIT = 500
 
 def default_engine(tool: ToolProfile) -> Engine:
     """The base model with the tool's adapter (``$NLCLI_ADAPTER`` overrides it)."""
-    from nlcli_wizard.engine import LlamaEngine, default_adapter
+    from nlcli_wizard.engine import LlamaEngine
 
-    return LlamaEngine(adapter_path=default_adapter(tool.adapter))
+    return LlamaEngine(adapter_path=paths.default_adapter(tool.adapter))
 
 
 def server_wanted(config: Config) -> bool:
@@ -93,7 +93,6 @@ class Wizard:
             return
         if self.use_server:
             from nlcli_wizard import server
-            from nlcli_wizard.engine import default_adapter
 
             try:
                 client = server.start()
@@ -101,7 +100,7 @@ class Wizard:
                 client = None  # no private runtime directory: answer in-process
             if client is not None:
                 self.translator = server.RemoteTranslator(client, self.catalog, self.tool.name,
-                                                          default_adapter(self.tool.adapter), self.config.threshold)
+                                                          paths.default_adapter(self.tool.adapter), self.config.threshold)
                 return
         self._load_here()
 

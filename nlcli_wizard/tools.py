@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib.metadata import PackageNotFoundError, entry_points, version
@@ -288,10 +288,12 @@ def load(name: str) -> ToolProfile:
     return profile
 
 
-def chosen(explicit: str | None = None, configured: str | None = None) -> ToolProfile:
-    """The tool to use: ``explicit`` (--tool), else $NLCLI_TOOL, else ``configured`` (config.json), else the
-    only installed tool, else the one whose profile says ``default: true``."""
-    name = explicit or os.environ.get(ENV_TOOL) or configured
+def chosen(explicit: str | None = None, configured: str | None = None,
+           environ: Mapping[str, str] | None = None) -> ToolProfile:
+    """The tool to use: ``explicit`` (--tool), else $NLCLI_TOOL (of ``environ``, default this process's), else
+    ``configured`` (config.json), else the only installed tool, else the one whose profile says
+    ``default: true``."""
+    name = explicit or (os.environ if environ is None else environ).get(ENV_TOOL) or configured
     if name:
         return load(name)
     installed = names()

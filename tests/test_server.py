@@ -198,3 +198,81 @@ def test_serve_status_and_stop_from_the_command_line(running, monkeypatch):
     assert cli.main(["serve", "--stop"]) == 0
     time.sleep(0.5)
     assert cli.main(["serve", "--status"]) == 1
+
+
+@pytest.fixture
+def at_socket(monkeypatch):
+    """A server in a thread at the user's own socket path, where a one-shot ``translate`` looks for one."""
+    started = []
+
+    def start(engine):
+        monkeypatch.setenv("NLCLI_SERVER", "1")
+        srv = server.Server(server.socket_path(), lambda: engine)
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_one_shot_translate_is_answered_whole_by_the_server(at_socket, monkeypatch, capsys):
+    from nlcli_wizard import cli
+
+    srv = at_socket(ScriptedEngine({"": (" venvy ls -s name", 0.99)}))
+    monkeypatch.setattr(cli, "_wizard", lambda args: pytest.fail("the client built its own service"))
+    assert cli.main(["translate", "--json", "list my venvs by name"]) == 0
+    answer = __import__("json").loads(capsys.readouterr().out)
+    assert answer["command"] == "venvy ls --sort name" and answer["model_id"] == "scripted"
+    assert srv.requests == 1
+    assert cli.main(["translate", "--command-only", "--shell", "fish", "list my venvs by name"]) == 0
+    assert capsys.readouterr().out == "venvy ls --sort name\n"
+
+
+def test_the_server_answers_with_the_clients_corrections_and_tool(at_socket, monkeypatch, tmp_path, capsys):
+    """The server's process was started by another client: what it answers with is the asking client's
+    data directory (its corrections) and its --tool, never the server's own environment."""
+    from nlcli_wizard import cli, feedback
+    from nlcli_wizard.feedback import FeedbackRecord
+
+    at_socket(ScriptedEngine({"dogs": (" sqlite-utils rows pets.db dogs", 0.99), "": (" venvy ls", 0.99)}))
+    mine = tmp_path / "my-home"
+    feedback.append(FeedbackRecord(query="show my envs", predicted="venvy ls", confidence=0.9, verdict="wrong",
+                                   model_id="scripted", corrected="venvy ls --sort name", tool="venvy"),
+                    mine / "feedback.jsonl")
+    assert cli.main(["translate", "--json", "show my envs"]) == 0
+    assert __import__("json").loads(capsys.readouterr().out)["command"] == "venvy ls"  # not this home's
+    monkeypatch.setenv("NLCLI_HOME", str(mine))
+    assert cli.main(["translate", "--json", "show my envs"]) == 0
+    answer = __import__("json").loads(capsys.readouterr().out)
+    assert answer["command"] == "venvy ls --sort name" and answer["source"] == "correction"
+    monkeypatch.setenv("NLCLI_TOOL", "sqlite-utils")
+    assert cli.main(["translate", "--json", "show the rows of dogs in pets.db"]) == 0
+    assert __import__("json").loads(capsys.readouterr().out)["command"] == "sqlite-utils rows pets.db dogs"
+
+
+def test_a_config_that_turns_the_server_off_is_answered_in_process(at_socket, monkeypatch, capsys):
+    from nlcli_wizard import cli, paths
+
+    srv = at_socket(ScriptedEngine({"": (" venvy ls", 0.99)}))
+    monkeypatch.delenv("NLCLI_SERVER")
+    paths.config_path().write_text('{"server": false}')
+    monkeypatch.setattr(cli, "_engine", lambda args, tool: ScriptedEngine({"": (" venvy stats", 0.99)}))
+    assert cli.main(["translate", "--json", "how much space"]) == 0
+    assert __import__("json").loads(capsys.readouterr().out)["command"] == "venvy stats"
+    assert srv.requests == 1  # asked, and it declined
+
+
+def test_a_one_shot_client_loads_no_model_tool_or_validation_code(at_socket):
+    """What keeps the shell binding's one-shot near the model's own time: with a server up, the client
+    process imports neither the model (llama_cpp, numpy), the tools' click groups, nor pydantic."""
+    at_socket(ScriptedEngine({"": (" venvy ls", 0.99)}))
+    probe = ("import sys, runpy; sys.argv = ['nlcli-wizard', 'translate', 'list my venvs']\n"
+             "try:\n    runpy.run_module('nlcli_wizard', run_name='__main__')\nexcept SystemExit as e:\n"
+             "    heavy = [m for m in ('pydantic', 'numpy', 'llama_cpp', 'click', 'venvy', 'yaml') if m in sys.modules]\n"
+             "    print('exit', e.code, 'heavy', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.stdout.splitlines()[0] == "venvy ls", out.stderr
+    assert out.stdout.splitlines()[-1] == "exit 0 heavy []"
