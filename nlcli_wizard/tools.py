@@ -138,6 +138,9 @@ class ProfileData(_Strict):
     adapter: str = "model/adapter.gguf"
     # Fine-tune epochs for this tool's train split: as many as fit the 30-minute CPU budget (training.pipeline).
     train_epochs: float | None = Field(default=None, gt=0, le=10)
+    # At most this many train translations and judge questions (all splits); defaults in training.dataset.
+    train_cap: int | None = Field(default=None, gt=0)
+    judge_cap: int | None = Field(default=None, ge=0)
     # "module:function" comparing an offered command's effect with the gold commands' (eval --execute).
     execution: str | None = Field(default=None, pattern=r"^[\w.]+:[\w.]+$")
 

@@ -258,3 +258,19 @@ def test_the_train_split_stays_within_the_fine_tune_budget(examples):
     assert {e.source for e in examples if e not in capped} == {"composed"}
     signatures = {e.intent for e in examples if e.source == "composed" and e.split == "train"}
     assert signatures == {e.intent for e in capped if e.source == "composed" and e.split == "train"}
+
+
+def test_hand_written_look_alikes_are_kept_before_generated_no_questions():
+    """The judgement learns "no" mostly from the look-alikes people wrote (scarce), not only from the
+    generated ones (plentiful): they fill two thirds of the "no" half when there are enough of them."""
+    from training.dataset import Example, judge_examples
+
+    asked = [Example(f"remove env{i}", f"venvy remove env{i}", "remove", f"t{i}", "train", "authored:x")
+             for i in range(200)]
+    looks = [Example(f"who removed env{i}?", None, "judge", f"l{i}", "train", "judge:tempting:x",
+                     f"venvy remove env{i}", False) for i in range(300)]
+    questions = judge_examples(asked + looks, VENVY, seed=0, cap=300)
+    no = [q for q in questions if q.asked is False]
+    tempting = [q for q in no if q.source.startswith("judge:tempting")]
+    assert len(no) == 150 and len(tempting) == 100  # 200 "no" (force-not-asked) were generated beside them
+    assert len(judge_examples(asked + looks[:10], VENVY, seed=0, cap=300)) == 300

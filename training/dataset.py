@@ -41,11 +41,12 @@ CALIB = "calib"  # held-out voices, for calibration only: never train, val or te
 PER_TEMPLATE = 1  # requests per template (same hand): other authors now write half of the train split
 COMPOSED_PER_OPTION = 18  # composed requests per combination, per parameter it sets (+ a base)
 COMPOSED_PER_SUBCOMMAND = 320  # at most, before the split
-# At most this many train examples: at ~2.7 s per step of 16 on these 2-core machines (bf16),
-# 1.2 epochs of 7,000 plus ~1,500 judge questions stay under the 30-minute fine-tune budget.
+# At most this many train examples, unless the tool's profile says (train_cap): at ~2.5 s per step of 16 on
+# these 2-core machines (bf16), 1.2 epochs of 7,000 plus ~1,100 judge questions stay under the 30-minute budget.
 # Fewer requests per template (same hand) leave room for composed and authored ones (other hands).
 TRAIN_CAP = 7000
-# Judge questions at most, on top of the translations (about half "yes", half "no").
+# Judge questions at most (all splits), on top of the translations (about half "yes", half "no"), unless the
+# tool's profile says (judge_cap).
 JUDGE_CAP = 1500
 # The share of non-destructive requests asked about a destructive command made of their own values
 # ("show info on api1" -> "venvy remove api1": no).
@@ -271,12 +272,15 @@ def judge_examples(examples: list[Example], catalog: Catalog, seed: int, cap: in
     - a request for something else: a destructive command made of its own values, "no" (a share of them);
     - (from authored rows) a look-alike with the command a careless reader would give it, "no".
 
-    Each question stays in its request's split; at most ``cap``, "yes" and "no" balanced."""
+    Each question stays in its request's split; at most ``cap``, "yes" and "no" balanced. The hand-written
+    look-alikes are the scarce "no" questions (the generated ones are plentiful): they fill up to two thirds
+    of the "no" half, and all of it where the generated ones run short."""
     assert catalog.profile is not None
     risk = catalog.profile.data.risk
     rng = random.Random(f"{seed}:judge")
     yes: list[Example] = []
-    no: list[Example] = [e for e in examples if e.candidate is not None]
+    tempting: list[Example] = [e for e in examples if e.candidate is not None]
+    no: list[Example] = []
     for e in examples:
         if e.candidate is not None or e.command is None or e.split not in (*SPLITS, CALIB):
             continue
@@ -303,12 +307,13 @@ def judge_examples(examples: list[Example], catalog: Catalog, seed: int, cap: in
             other = _destructive_from(parsed, catalog, rng)
             if other is not None:
                 ask(other, False, "other-ask")
-    rng.shuffle(yes)
-    rng.shuffle(no)
+    for group in (yes, tempting, no):
+        rng.shuffle(group)
     half = cap // 2
-    keep_no = min(len(no), max(half, cap - len(yes)))
+    keep_no = min(len(tempting) + len(no), max(half, cap - len(yes)))
     keep_yes = min(len(yes), cap - keep_no)
-    return yes[:keep_yes] + no[:keep_no]
+    from_tempting = min(len(tempting), max(keep_no * 2 // 3, keep_no - len(no)))
+    return yes[:keep_yes] + tempting[:from_tempting] + no[:keep_no - from_tempting]
 
 
 def build(tool: ToolProfile, seed: int = 0, per_template: int = PER_TEMPLATE, authored: Path | None = None,
@@ -331,8 +336,9 @@ def build(tool: ToolProfile, seed: int = 0, per_template: int = PER_TEMPLATE, au
         if key not in seen:
             seen.add(key)
             unique.append(example)
-    capped = _cap_train([e for e in unique if e.candidate is None], seed)
-    return capped + judge_examples(capped + [e for e in unique if e.candidate is not None], catalog, seed)
+    capped = _cap_train([e for e in unique if e.candidate is None], seed, tool.data.train_cap or TRAIN_CAP)
+    return capped + judge_examples(capped + [e for e in unique if e.candidate is not None], catalog, seed,
+                                   JUDGE_CAP if tool.data.judge_cap is None else tool.data.judge_cap)
 
 
 def _working(example: Example, catalog: Catalog) -> Example:
@@ -431,7 +437,7 @@ def _cap_train(examples: list[Example], seed: int, cap: int = TRAIN_CAP) -> list
     keep = len(ordered) - excess
     if keep < len(queues):
         raise TrainingError(f"The train split would exceed {cap} examples even with one composed request per "
-                            "combination; lower PER_TEMPLATE or raise TRAIN_CAP.")
+                            "combination; lower PER_TEMPLATE or raise train_cap in the tool's profile.")
     dropped = {id(e) for e in ordered[keep:]}
     return [e for e in examples if id(e) not in dropped]
 
