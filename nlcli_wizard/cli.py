@@ -199,7 +199,7 @@ def _ask_server(args: argparse.Namespace, query: str) -> int | None:
         client = server.Client()
         if not client.path.exists():
             return None
-        for event in client.ask(query, args.tool or os.environ.get("NLCLI_TOOL") or None, paths.home(),
+        for event in client.ask(query, args.tool or os.environ.get("NLCLI_TOOL") or None, paths.home().absolute(),
                                 args.threshold, args.shell, wanted=override is not None):
             if event.get("event") == "declined":
                 return None

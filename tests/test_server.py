@@ -248,6 +248,15 @@ def test_the_server_answers_with_the_clients_corrections_and_tool(at_socket, mon
     assert cli.main(["translate", "--json", "show my envs"]) == 0
     answer = __import__("json").loads(capsys.readouterr().out)
     assert answer["command"] == "venvy ls --sort name" and answer["source"] == "correction"
+    # A relative NLCLI_HOME is the client's directory's, not the server's: it travels absolute.
+    with monkeypatch.context() as m:
+        m.chdir(tmp_path)
+        m.setenv("NLCLI_HOME", "my-home")
+        sent = []
+        m.setattr(server.Client, "_request", lambda self, request: iter(sent.append(request) or ()))
+        args = cli.build_parser().parse_args(["translate", "show my envs"])
+        assert cli._ask_server(args, "show my envs") is None  # no answer came back
+        assert sent[0]["home"] == str(mine)
     monkeypatch.setenv("NLCLI_TOOL", "sqlite-utils")
     assert cli.main(["translate", "--json", "show the rows of dogs in pets.db"]) == 0
     assert __import__("json").loads(capsys.readouterr().out)["command"] == "sqlite-utils rows pets.db dogs"
