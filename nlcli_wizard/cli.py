@@ -188,19 +188,19 @@ def _ask_server(args: argparse.Namespace, query: str) -> int | None:
     """The exit status after printing a warm server's answer, or None to translate in this process (which
     starts a server when none is up). With a server up, this process imports no model, tool or pydantic code
     and the answer costs a socket round trip: the shell binding's one-shot stays near the model's own time."""
-    explicit_model = args.model or args.adapter or args.no_adapter or os.environ.get("NLCLI_ADAPTER") is not None
-    override = os.environ.get("NLCLI_SERVER")
-    if explicit_model or (override is not None and override.strip() in ("0", "false", "no", "")):
-        return None
     from nlcli_wizard import server
 
+    explicit_model = args.model or args.adapter or args.no_adapter or os.environ.get("NLCLI_ADAPTER") is not None
+    choice = server.env_choice()
+    if explicit_model or choice is False:
+        return None
     notices, answer = [], None
     try:
         client = server.Client()
         if not client.path.exists():
             return None
         for event in client.ask(query, args.tool or os.environ.get("NLCLI_TOOL") or None, paths.home().absolute(),
-                                args.threshold, args.shell, wanted=override is not None):
+                                args.threshold, args.shell, wanted=choice is True):
             if event.get("event") == "declined":
                 return None
             if event.get("event") == "notice":

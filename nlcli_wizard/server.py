@@ -57,6 +57,13 @@ START_TIMEOUT_S = 15.0
 MAX_LINE = 1_000_000
 
 
+def env_choice() -> bool | None:
+    """``$NLCLI_SERVER`` as a choice: False for 0/false/no/empty, True for anything else, None when unset
+    (then config.json decides)."""
+    override = os.environ.get("NLCLI_SERVER")
+    return None if override is None else override.strip() not in ("0", "false", "no", "")
+
+
 def runtime_dir() -> Path:
     """The user's private runtime directory for the socket (0700, ours, or an error)."""
     base = os.environ.get("XDG_RUNTIME_DIR")

@@ -42,8 +42,10 @@ def default_engine(tool: ToolProfile) -> Engine:
 
 def server_wanted(config: Config) -> bool:
     """Whether to answer through the warm server: ``$NLCLI_SERVER`` (0 or 1) when set, else config.json."""
-    override = os.environ.get("NLCLI_SERVER")
-    return override.strip() not in ("0", "false", "no", "") if override is not None else config.server
+    from nlcli_wizard.server import env_choice
+
+    choice = env_choice()
+    return config.server if choice is None else choice
 
 
 class Wizard:
