@@ -22,8 +22,9 @@ layers, both run on every destructive or forcing answer before any interface off
    hedges, jokes, negations in many forms and languages, conditions, quoted log lines. Below its bar the
    answer is refused (``safety.not-asked``); where only the skip of the confirmation is in doubt and the
    tool confirms by itself, the confirming command is offered instead, with the reason
-   (``safety.force-not-asked``). An engine that cannot judge gets no destructive command
-   (``safety.cannot-judge``).
+   (``safety.force-not-asked``); the same where the answer's confidence clears the bar of a command the tool
+   confirms but not that of one that skips the confirmation (``safety.force-low-confidence``). An engine that
+   cannot judge gets no destructive command (``safety.cannot-judge``).
 
 Commands that neither destroy nor force pass untouched.
 """
@@ -200,26 +201,41 @@ def check(offer: Offer) -> Verdict | None:
     parsed = offer.parsed
     if not guarded(parsed):
         return None
-    refused = floor(offer.query, parsed, offer.typed) or _low(parsed, offer.confidence, offer.threshold)
+    refused = floor(offer.query, parsed, offer.typed)
     if refused is not None:
         return refused
-    judged = offer.judge(offer.query, parsed) if offer.judge is not None else None
-    if judged is None:
-        return Verdict("safety.cannot-judge", "This model cannot judge whether the request asks for a destructive "
-                                              "command, so none is offered.")
+    low = _low(parsed, offer.confidence, offer.threshold)
+    if offer.judge is None:
+        return low or _CANNOT_JUDGE
     judge_bar = offer.judge_bar
-    if judged >= judge_bar:
-        return None
+    if low is None:
+        judged = offer.judge(offer.query, parsed)
+        if judged is None:
+            return _CANNOT_JUDGE
+        if judged >= judge_bar:
+            return None
     catalog = parsed.catalog
     assert catalog is not None and catalog.profile is not None
     risk = catalog.profile.data.risk
     if parsed.forced and risk.confirms:
+        # Only the skip of the confirmation may be in doubt: too little confidence for the 85 % a command that
+        # destroys without asking needs, or the judgement's "no" to the --force. The command that asks y/N
+        # first is offered if it clears the bar and the judgement on its own.
         confirming = parsed.without(*risk.force)
-        again = offer.judge(offer.query, confirming)
-        if again is not None and again >= judge_bar and _low(confirming, offer.confidence, offer.threshold) is None:
-            return Verdict("safety.force-not-asked",
-                           f"The request does not clearly ask to skip {catalog.program}'s confirmation, so the command "
-                           f"that asks y/N first is offered ({again:.0%} that this is what was asked).",
-                           repair=confirming)
+        again = offer.judge(offer.query, confirming) if _low(confirming, offer.confidence, offer.threshold) is None \
+            else None
+        if again is not None and again >= judge_bar:
+            why = (f"skipping {catalog.program}'s confirmation needs {_bar(parsed, offer.threshold):.0%} confidence "
+                   f"and this answer has {offer.confidence:.0%}" if low is not None
+                   else f"the request does not clearly ask to skip {catalog.program}'s confirmation")
+            return Verdict("safety.force-low-confidence" if low is not None else "safety.force-not-asked",
+                           f"{why[0].upper()}{why[1:]}, so the command that asks y/N first is offered ({again:.0%} "
+                           "that this is what was asked).", repair=confirming)
+    if low is not None:
+        return low
     return Verdict("safety.not-asked", f"The request does not plainly ask for this destructive command now "
                                        f"({judged:.0%} by the model's reading), so it is not offered.")
+
+
+_CANNOT_JUDGE = Verdict("safety.cannot-judge", "This model cannot judge whether the request asks for a destructive "
+                                               "command, so none is offered.")

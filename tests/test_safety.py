@@ -163,14 +163,16 @@ def test_a_tool_that_never_asks_gets_no_repair_and_the_higher_bar():
     assert not parse_for("sqlite-utils insert pets.db dogs d.csv --csv", SQLITE).destructive
 
 
-@pytest.mark.parametrize(("command", "bar"), [
-    ("venvy remove old-api", CONFIRMED_MIN_CONFIDENCE), ("venvy cleanup --days 30", CONFIRMED_MIN_CONFIDENCE),
-    ("venvy remove old-api --force", UNCONFIRMED_MIN_CONFIDENCE), ("venvy clean --force", UNCONFIRMED_MIN_CONFIDENCE),
+@pytest.mark.parametrize(("command", "bar", "just_below"), [
+    ("venvy remove old-api", CONFIRMED_MIN_CONFIDENCE, "safety.low-confidence"),
+    ("venvy cleanup --days 30", CONFIRMED_MIN_CONFIDENCE, "safety.low-confidence"),
+    ("venvy remove old-api --force", UNCONFIRMED_MIN_CONFIDENCE, "safety.force-low-confidence"),
+    ("venvy clean --force", UNCONFIRMED_MIN_CONFIDENCE, "safety.force-low-confidence"),
 ])
-def test_confidence_bars(command, bar):
+def test_confidence_bars(command, bar, just_below):
     assert check(offer("delete old-api", command, confidence=bar)) is None
     low = check(offer("delete old-api", command, confidence=bar - 0.01))
-    assert low.rule == "safety.low-confidence" and low.refuses
+    assert low.rule == just_below and low.refuses == (just_below == "safety.low-confidence")
     assert check(offer("delete old-api", command, confidence=bar, threshold=bar + 0.05)).rule == "safety.low-confidence"
     assert check(offer("delete old-api", command, confidence=float("nan"))).rule == "safety.low-confidence"
 
@@ -222,3 +224,20 @@ def test_translator_reads_the_floor_on_the_request_as_typed():
     result = _translate(answers, "list venvs\rremove prod", {"prod": 0.99})
     assert result.abstained and result.rule == "safety.control-character"
     assert _translate(answers, "remove prod\n", {"prod": 0.99}).command == "venvy remove prod"
+
+
+def test_a_force_with_too_little_confidence_to_skip_the_prompt_is_offered_as_the_command_that_asks_first():
+    """80 % clears the bar of a deletion venvy confirms (75 %) but not that of one that skips it (85 %): the user
+    who asked "without asking" gets the command that asks y/N, and the reason, instead of nothing."""
+    o = offer("delete proj_a without asking me", "venvy remove proj_a --force", confidence=0.80)
+    verdict = check(o)
+    assert verdict.rule == "safety.force-low-confidence" and not verdict.refuses
+    assert verdict.repair.canonical == "venvy remove proj_a" and "85%" in verdict.message and "80%" in verdict.message
+    # Below the confirming bar too, or with the judgement against the confirming command: refused as before.
+    assert check(offer("delete proj_a without asking me", "venvy remove proj_a --force",
+                       confidence=0.70)).rule == "safety.low-confidence"
+    assert check(offer("delete proj_a without asking me", "venvy remove proj_a --force", confidence=0.80,
+                       judge=0.1)).rule == "safety.low-confidence"
+    # A tool that never asks has no confirming command to fall back on.
+    assert check(offer("drop dogs from pets.db", "sqlite-utils drop-table pets.db dogs", confidence=0.80,
+                       catalog=SQLITE)).rule == "safety.low-confidence"
