@@ -241,3 +241,11 @@ def test_a_force_with_too_little_confidence_to_skip_the_prompt_is_offered_as_the
     # A tool that never asks has no confirming command to fall back on.
     assert check(offer("drop dogs from pets.db", "sqlite-utils drop-table pets.db dogs", confidence=0.80,
                        catalog=SQLITE)).rule == "safety.low-confidence"
+
+
+def test_translator_offers_the_confirming_command_where_the_force_lacks_confidence():
+    # 0.946 a word: the answer's four words 80 %, between the bar of a confirmed deletion and that of a --force
+    engine = ScriptedEngine({"proj_a": (" venvy remove proj_a --force", 0.946)}, judgements={"proj_a": 0.97})
+    result = Translator(engine, VENVY, threshold=0.5).translate("delete proj_a without asking me")
+    assert result.command == "venvy remove proj_a" and result.rule == "safety.force-low-confidence"
+    assert "asks y/N first" in result.note and "85%" in result.note and not result.abstained
