@@ -179,6 +179,8 @@ def _print_answer(answer: dict, line: str | None, as_json: bool, command_only: b
         elif command:
             print(command)
             print(f"confidence {confidence:.0%} ({confidence_word(confidence)})")
+            if answer.get("note"):  # why this command and not the model's own (no --force, a working one)
+                print(visible(answer["note"]))
         else:
             print(f"No command: {visible(answer.get('reason') or '')}")
     return 0 if command else EXIT_ABSTAINED

@@ -249,3 +249,12 @@ def test_translator_offers_the_confirming_command_where_the_force_lacks_confiden
     result = Translator(engine, VENVY, threshold=0.5).translate("delete proj_a without asking me")
     assert result.command == "venvy remove proj_a" and result.rule == "safety.force-low-confidence"
     assert "asks y/N first" in result.note and "85%" in result.note and not result.abstained
+
+
+def test_cli_says_why_it_offers_the_command_that_asks_first(monkeypatch, capsys):
+    engine = ScriptedEngine({"proj_a": (" venvy remove proj_a --force", 0.946)}, judgements={"proj_a": 0.97})
+    monkeypatch.setattr(cli, "_engine", lambda args, tool: engine)
+    code = cli.main(["translate", "delete proj_a without asking me"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and lines[0] == "venvy remove proj_a" and lines[1].startswith("confidence ")
+    assert "asks y/N first" in lines[2]
