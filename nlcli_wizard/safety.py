@@ -195,6 +195,10 @@ def _low(parsed: ParsedCommand, confidence: float, threshold: float) -> Verdict 
                                             f"{has}, so it is not offered.")
 
 
+_CANNOT_JUDGE = Verdict("safety.cannot-judge", "This model cannot judge whether the request asks for a destructive "
+                                               "command, so none is offered.")
+
+
 def check(offer: Offer) -> Verdict | None:
     """May ``offer.parsed`` be offered for ``offer.query``? None when it may; a refusing verdict, or one that
     repairs it into the command that still asks for confirmation."""
@@ -207,35 +211,31 @@ def check(offer: Offer) -> Verdict | None:
     low = _low(parsed, offer.confidence, offer.threshold)
     if offer.judge is None:
         return low or _CANNOT_JUDGE
-    judge_bar = offer.judge_bar
+    judged = offer.judge(offer.query, parsed) if low is None else None
     if low is None:
-        judged = offer.judge(offer.query, parsed)
         if judged is None:
             return _CANNOT_JUDGE
-        if judged >= judge_bar:
+        if judged >= offer.judge_bar:
             return None
     catalog = parsed.catalog
     assert catalog is not None and catalog.profile is not None
-    risk = catalog.profile.data.risk
+    risk, program = catalog.profile.data.risk, catalog.program
     if parsed.forced and risk.confirms:
-        # Only the skip of the confirmation may be in doubt: too little confidence for the 85 % a command that
-        # destroys without asking needs, or the judgement's "no" to the --force. The command that asks y/N
-        # first is offered if it clears the bar and the judgement on its own.
+        # Only the skip of the confirmation may be in doubt: too little confidence for the bar of a command that
+        # destroys without asking, or the judgement's "no" to the --force. The command that asks y/N first is
+        # offered if it clears its own bar and the judgement.
         confirming = parsed.without(*risk.force)
-        again = offer.judge(offer.query, confirming) if _low(confirming, offer.confidence, offer.threshold) is None \
-            else None
-        if again is not None and again >= judge_bar:
-            why = (f"skipping {catalog.program}'s confirmation needs {_bar(parsed, offer.threshold):.0%} confidence "
-                   f"and this answer has {offer.confidence:.0%}" if low is not None
-                   else f"the request does not clearly ask to skip {catalog.program}'s confirmation")
-            return Verdict("safety.force-low-confidence" if low is not None else "safety.force-not-asked",
-                           f"{why[0].upper()}{why[1:]}, so the command that asks y/N first is offered ({again:.0%} "
-                           "that this is what was asked).", repair=confirming)
+        again = (offer.judge(offer.query, confirming)
+                 if _low(confirming, offer.confidence, offer.threshold) is None else None)
+        if again is not None and again >= offer.judge_bar:
+            if low is None:
+                rule, why = "safety.force-not-asked", f"The request does not clearly ask to skip {program}'s confirmation"
+            else:
+                rule, why = ("safety.force-low-confidence", f"Skipping {program}'s confirmation needs "
+                             f"{_bar(parsed, offer.threshold):.0%} confidence and this answer has {offer.confidence:.0%}")
+            return Verdict(rule, f"{why}, so the command that asks y/N first is offered ({again:.0%} that this is "
+                                 "what was asked).", repair=confirming)
     if low is not None:
         return low
     return Verdict("safety.not-asked", f"The request does not plainly ask for this destructive command now "
                                        f"({judged:.0%} by the model's reading), so it is not offered.")
-
-
-_CANNOT_JUDGE = Verdict("safety.cannot-judge", "This model cannot judge whether the request asks for a destructive "
-                                               "command, so none is offered.")
