@@ -104,6 +104,16 @@ def test_calibration_picks_the_threshold_that_is_right_most_often():
     assert choose_threshold(outcomes, [0.37, 0.95, 0.6, 0.9]) == 0.9
 
 
+def test_calibration_counts_a_wrong_command_offered_against_the_threshold():
+    """At 0.10 three answers are right and three wrong commands are offered; from 0.15 to 0.50 two are right and
+    none is offered wrong. Counted by accuracy alone 0.10 wins; a wrong command costs half a right one, so 0.50."""
+    from training.calibrate import choose_threshold
+
+    rows = ([{"offered": True, "expected": "venvy ls", "correct": True}] * 3
+            + [{"offered": True, "expected": "venvy ls", "correct": False}] * 3)
+    assert choose_threshold(rows, [0.1, 0.5, 0.9, 0.1, 0.1, 0.1]) == 0.5
+
+
 def test_platt_fit_recovers_a_known_calibration_and_lets_certain_answers_reach_one():
     import math
     import random

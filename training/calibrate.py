@@ -10,8 +10,8 @@ template-made validation split said "99 %" to answers that were wrong on
 other people's words; these requests make the same mistakes real ones do.
 It fits a logistic map from the answer's log-probability and the error
 signals of :func:`nlcli_wizard.confidence.signals` to P(correct), picks the
-abstention threshold that is right most often on the same data, and stores
-both in the adapter's ``.meta.json`` where the engine picks them up. It also
+abstention threshold that does best on the same data (a wrong command offered costs half what a right
+one earns), and stores both in the adapter's ``.meta.json`` where the engine picks them up. It also
 sets the bar the adapter's judgement of destructive commands must reach
 (``judge_bar``), on the calib split's judge questions: a "yes" to a request that
 did not ask costs five times a "no" to one that did.
@@ -32,20 +32,32 @@ from nlcli_wizard.translator import Translator
 
 # What a "yes" to a request that did not ask for the command costs, against a "no" to one that did.
 FALSE_YES_COST = 5.0
+# What offering a wrong command costs, against the one a right answer earns: the user may run it, where an
+# abstention only asks them to rephrase (they see the command, its confidence and the tool's help first, and
+# destructive commands have bars of their own). On the venvy adapters' calibration set this moves the
+# threshold from wherever accuracy's flat top fell (0.05 to 0.55) to 0.6, for as many right answers and a
+# fifth fewer wrong commands offered.
+WRONG_OFFER_COST = 0.5
 
 
 def choose_threshold(rows: list[dict], confidences: list[float]) -> float:
-    """The threshold that maximizes accuracy as offered (a wrong command and a needless
-    abstention both count as wrong) on these held-out rows (see :func:`collect`); ties go to the higher one."""
-    def accuracy(threshold: float) -> float:
-        right = 0
+    """The threshold that does best on these held-out rows (see :func:`collect`): a right answer offered or a
+    right abstention counts one, a wrong command offered costs :data:`WRONG_OFFER_COST`, a needless abstention
+    nothing; ties go to the higher threshold. Counting a wrong command like an abstention left the choice to
+    noise where accuracy is flat over the grid: one run's calibration chose 0.05, and offered a command for
+    requests it should have turned down."""
+    def worth(threshold: float) -> float:
+        total = 0.0
         for r, c in zip(rows, confidences, strict=True):
             offered = r["offered"] and c >= threshold
-            right += (not offered) if r["expected"] is None else (offered and r["correct"])
-        return right / max(1, len(rows))
+            if r["expected"] is None:
+                total += 1.0 if not offered else -WRONG_OFFER_COST
+            elif offered:
+                total += 1.0 if r["correct"] else -WRONG_OFFER_COST
+        return total / max(1, len(rows))
 
     grid = [round(0.05 * i, 2) for i in range(1, 19)]
-    return max(grid, key=lambda t: (round(accuracy(t), 6), t))
+    return max(grid, key=lambda t: (round(worth(t), 6), t))
 
 
 def collect(adapter: Path, examples: list[dict], catalog: Catalog) -> tuple[list[dict], list[dict]]:
