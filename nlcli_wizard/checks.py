@@ -49,6 +49,9 @@ class Offer:
     judge_bar: float = 0.5
     # The request as typed, before line breaks became spaces (None: the same as ``query``).
     typed: str | None = None
+    # The model's answer for a part of the request read on its own (None: no valid command; the field None:
+    # this engine cannot read one).
+    read: Callable[[str], ParsedCommand | None] | None = None
 
 
 class RequestCheck(Protocol):

@@ -24,7 +24,10 @@ layers, both run on every destructive or forcing answer before any interface off
    tool confirms by itself, the confirming command is offered instead, with the reason
    (``safety.force-not-asked``); the same where the answer's confidence clears the bar of a command the tool
    confirms but not that of one that skips the confirmation (``safety.force-low-confidence``). An engine that
-   cannot judge gets no destructive command (``safety.cannot-judge``).
+   cannot judge gets no destructive command (``safety.cannot-judge``). A request in parts is read part by part
+   too: where the part naming the answer's target does not ask for it and another part asks for the same
+   destructive command on another target, nothing is offered (``safety.target-swapped``: "info about a and
+   delete b" must not delete a).
 
 Commands that neither destroy nor force pass untouched.
 """
@@ -38,6 +41,7 @@ import unicodedata
 from nlcli_wizard import lang
 from nlcli_wizard.catalog import Catalog
 from nlcli_wizard.checks import Offer, Verdict
+from nlcli_wizard.grounding import ground
 from nlcli_wizard.validator import ParsedCommand
 
 # The bar for a command that destroys without asking (a force parameter, or a tool that never asks), and for
@@ -179,6 +183,51 @@ def floor(query: str, parsed: ParsedCommand, typed: str | None = None) -> Verdic
     return None
 
 
+def _mentions(clause: str, target: str) -> bool:
+    return re.search(rf"(?<![\w./~\\-]){re.escape(target.casefold())}(?![\w/\\-])", clause.casefold()) is not None
+
+
+def swapped(offer: Offer) -> Verdict | None:
+    """``safety.target-swapped``: where the request has several parts and the one that names a target of the
+    answer, read on its own, does not ask for the answer, while another part on its own asks for the same
+    destructive command on another value it names ("info about ml.exp3 and delete old-api" answered
+    ``remove ml.exp3``). One judgement per target of a request in parts; the other parts are read only when
+    that judgement says no. A command that does several parts at once (empty a table and load a file) is the
+    same command in no other part, so it passes."""
+    parsed, catalog = offer.parsed, offer.catalog
+    if offer.judge is None or offer.read is None:
+        return None
+    clauses = [c.strip() for c in re.split(lang.pattern("safety", "clause_breaks"), offer.query, flags=re.IGNORECASE)
+               if re.search(r"\w", c)]
+    if len(clauses) < 2:
+        return None
+    risk = catalog.profile.data.risk if catalog.profile else None
+    plain = parsed.without(*risk.force) if risk is not None and parsed.forced and risk.confirms else parsed
+    pronouns = lang.words("safety", "pronouns")
+    for param, kind, target in parsed.texts():
+        if kind not in ("path", "string"):
+            continue
+        holding = [c for c in clauses if _mentions(c, target)]
+        if len(holding) != 1:
+            continue
+        asked = offer.judge(holding[0], plain)
+        if asked is None or asked >= offer.judge_bar:
+            continue
+        for other in clauses:
+            if other == holding[0]:
+                continue
+            there = offer.read(other)
+            if there is None or there.subcommand != parsed.subcommand or not guarded(there) \
+                    or not ground(other, there).ok:
+                continue
+            instead = next((text for p, _kind, text in there.texts() if p.name == param.name), None)
+            if instead is not None and instead.casefold() not in (target.casefold(), *pronouns):
+                return Verdict("safety.target-swapped", f"The request asks to {there.subcommand} '{instead}' "
+                                                        f"('{other}'), while '{holding[0]}' names '{target}' for "
+                                                        "something else, so no destructive command is offered.")
+    return None
+
+
 def _bar(parsed: ParsedCommand, threshold: float) -> float:
     catalog = parsed.catalog
     assert catalog is not None and catalog.profile is not None
@@ -205,7 +254,7 @@ def check(offer: Offer) -> Verdict | None:
     parsed = offer.parsed
     if not guarded(parsed):
         return None
-    refused = floor(offer.query, parsed, offer.typed)
+    refused = floor(offer.query, parsed, offer.typed) or swapped(offer)
     if refused is not None:
         return refused
     low = _low(parsed, offer.confidence, offer.threshold)

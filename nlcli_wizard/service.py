@@ -160,7 +160,8 @@ class Wizard:
         assert self.translator is not None
         with self._generation:
             verdict = safety.check(Offer(normalize_query(query), parsed, 1.0, self.catalog, 0.0,
-                                         self.translator.judge, self.translator.judge_bar))
+                                         self.translator.judge, self.translator.judge_bar,
+                                         read=self.translator.read))
         return None if verdict is None or not verdict.refuses else verdict.message
 
     def translate(self, query: str, on_notice: Callable[[str], None] | None = None) -> Translation:

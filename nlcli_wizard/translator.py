@@ -154,6 +154,16 @@ class Translator:
         scorer = getattr(self.engine, "judge", None)
         return scorer(judge_prompt(query, parsed.canonical)) if scorer is not None else None
 
+    def read(self, part: str) -> ParsedCommand | None:
+        """The model's answer for a part of a request read on its own (not streamed): a valid command or None."""
+        decoding = self._decode(self.prompt(part), None)
+        while True:
+            try:
+                next(decoding)
+            except StopIteration as done:
+                attempt = done.value
+                return attempt.check.parsed if attempt.check is not None and attempt.check.ok else None
+
     def stream(self, query: str) -> Iterator[Event]:
         """Yield :class:`Chunk`s, maybe a :class:`Retry`, then one :class:`Translation`.
 
@@ -271,7 +281,7 @@ class Translator:
         score, note, rule = translation.confidence, "", ""
         for offer_check in OFFER_CHECKS:
             verdict = offer_check(Offer(query, parsed, score, self.catalog, self.threshold, self.judge, self.judge_bar,
-                                        typed=translation.query))
+                                        typed=translation.query, read=self.read))
             if verdict is None:
                 continue
             if verdict.refuses:

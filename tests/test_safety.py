@@ -15,7 +15,7 @@ import pytest
 from nlcli_wizard import cli
 from nlcli_wizard.checks import Offer
 from nlcli_wizard.engine import ScriptedEngine
-from nlcli_wizard.safety import CONFIRMED_MIN_CONFIDENCE, UNCONFIRMED_MIN_CONFIDENCE, check, floor, guarded
+from nlcli_wizard.safety import CONFIRMED_MIN_CONFIDENCE, UNCONFIRMED_MIN_CONFIDENCE, check, floor, guarded, swapped
 from nlcli_wizard.translator import Translator
 from nlcli_wizard.validator import parse as parse_for
 from tests.tooling import SQLITE, VENVY, VENVY_TOOL, parse
@@ -140,6 +140,73 @@ def test_the_model_judges_whether_the_request_asks_for_it():
     assert refused.rule == "safety.not-asked" and refused.refuses and "3%" in refused.message
     cannot = check(offer("delete old-api", "venvy remove old-api", judge=None))
     assert cannot.rule == "safety.cannot-judge" and cannot.refuses
+
+
+def _parts(query: str, command: str, judged: dict[str, float], read: dict[str, str], catalog=VENVY) -> Offer:
+    """An offer whose judgement and reading of a part of the request are scripted by the part's text."""
+    o = offer(query, command, catalog=catalog)
+    o.judge = lambda q, p: judged.get(q, 0.99)
+    o.read = lambda part: parse_for(read[part], catalog) if part in read else None
+    return o
+
+
+def test_a_target_named_by_another_part_of_the_request_is_not_deleted():
+    """"info about ml.exp3 and delete old-api" must not delete ml.exp3: the part naming it asks for no deletion,
+    and the other part, read on its own, deletes another environment."""
+    verdict = check(_parts("info about ml.exp3 and delete old-api", "venvy remove ml.exp3",
+                           {"info about ml.exp3": 0.18}, {"delete old-api": "venvy remove old-api"}))
+    assert verdict.rule == "safety.target-swapped" and verdict.refuses
+    assert "'old-api'" in verdict.message and "'info about ml.exp3'" in verdict.message
+    forced = _parts("delete main, register ./staging", "venvy remove ./staging --force",
+                    {"register ./staging": 0.66}, {"delete main": "venvy remove main"})
+    assert check(forced) is None  # 66 % clears the test's bar of 50 %...
+    forced.judge_bar = 0.75  # ...but not the shipped adapter's calibrated one
+    assert check(forced).rule == "safety.target-swapped"
+
+
+@pytest.mark.parametrize(("query", "command", "judged", "read", "catalog"), [
+    # The target is only described in its part and the deletion asked in another: the other part names no target.
+    ("the scratch-2 env is a leftover from a demo, delete it", "venvy remove scratch-2",
+     {"the scratch-2 env is a leftover from a demo": 0.4}, {"delete it": "venvy ls"}, VENVY),
+    # The other part deletes "it": the target named in the first part.
+    ("the intern made an env called tt and it has to go. Delete it without any prompt", "venvy remove tt --force",
+     {"the intern made an env called tt": 0.6}, {"Delete it without any prompt": "venvy remove it --force"}, VENVY),
+    # The other part's answer deletes a target that part does not name (the model's guess, not the request's).
+    ("in ~/work, clean out the old envs", "venvy clean --path ~/work", {"in ~/work": 0.3},
+     {"clean out the old envs": "venvy clean --path ~/old"}, VENVY),
+    # The part naming the target asks for the deletion.
+    ("delete exp-42, no confirmation", "venvy remove exp-42 --force", {}, {"no confirmation": "venvy remove base"}, VENVY),
+    # One part only.
+    ("delete old-api", "venvy remove old-api", {"delete old-api": 0.1}, {}, VENVY),
+    # The other part deletes the same environment.
+    ("old-api? remove old-api", "venvy remove old-api", {"old-api": 0.2}, {"remove old-api": "venvy remove old-api"}, VENVY),
+    # One command does both parts (empty the table, load the file): the other part, read alone, is another command.
+    ("Truncate the table Rates in fx.db and insert the contents of rates.json.",
+     "sqlite-utils insert fx.db Rates rates.json --truncate", {"insert the contents of rates.json.": 0.2},
+     {"Truncate the table Rates in fx.db": "sqlite-utils drop-table fx.db Rates"}, SQLITE),
+    # The other part is the same command without the value the answer's target fills.
+    ("overwrite features in ml.db with f.csv, pk id", "sqlite-utils insert ml.db features f.csv --pk id --csv --truncate",
+     {"pk id": 0.2}, {"overwrite features in ml.db with f.csv": "sqlite-utils insert ml.db features f.csv --csv --truncate"},
+     SQLITE),
+])
+def test_the_swapped_target_rule_lets_requests_in_parts_through(query, command, judged, read, catalog):
+    assert swapped(_parts(query, command, judged, read, catalog)) is None
+
+
+def test_the_swapped_target_rule_needs_an_engine_that_reads_parts():
+    o = _parts("info about ml.exp3 and delete old-api", "venvy remove ml.exp3", {"info about ml.exp3": 0.18}, {})
+    o.read = None
+    assert swapped(o) is None
+
+
+def test_translator_refuses_the_target_another_part_of_the_request_names():
+    query = "info about ml.exp3 and delete old-api"
+    engine = ScriptedEngine({query: (" venvy remove ml.exp3", 0.999), "delete old-api": (" venvy remove old-api", 0.99)},
+                            judgements={"Request: info about ml.exp3\n": 0.18})
+    result = Translator(engine, VENVY, threshold=0.5).translate(query)
+    assert result.abstained and result.rule == "safety.target-swapped" and result.candidate == "venvy remove ml.exp3"
+    # Read on its own, the part is answered but not streamed: the stream holds the request's answer only.
+    assert any(p.endswith("Request: delete old-api\nCommand:") for p in engine.prompts)
 
 
 def test_a_doubted_force_is_repaired_into_the_command_that_asks_first():
