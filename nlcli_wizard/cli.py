@@ -413,11 +413,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.queries:
         queries = [q for q in _read_text(str(args.queries)).splitlines() if q.strip()]
     else:
+        # The first split that holds requests: sqlite-utils keeps its test split empty (its hand-written
+        # requests are split by voice into train, calibration and the independent split).
         splits = tool.data_dir / "splits"
-        source = next((splits / f"{name}.jsonl" for name in ("test", "independent", "val")
-                       if (splits / f"{name}.jsonl").exists()), splits / "test.jsonl")
-        queries = [ex["query"] for ex in _load_jsonl(source)]
+        queries = next((rows for name in ("test", "independent", "val")
+                        if (splits / f"{name}.jsonl").exists()
+                        and (rows := [ex["query"] for ex in _load_jsonl(splits / f"{name}.jsonl")])),
+                       [])
     queries = queries[: args.n]
+    if not queries:
+        raise UsageError(f"No requests to measure: pass --queries FILE (one request per line) and -n above 0, or "
+                         f"build {tool.name}'s splits with 'python -m training.dataset --tool {tool.name}'.")
     started = time.perf_counter()
     engine = _engine(args, tool)
     load_s = time.perf_counter() - started
@@ -582,7 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_eval)
 
     b = sub.add_parser("bench", help="print load time, median latency and peak memory")
-    b.add_argument("--queries", type=Path, help="one request per line (default: the tool's test split)")
+    b.add_argument("--queries", type=Path, help="one request per line (default: the tool's test split, else its independent one)")
     b.add_argument("-n", type=int, default=200)
     b.add_argument("--warm", action="store_true", help="also measure the warm server: requests through it, and a "
                    "one-shot translate against it next to the tool's own --help")

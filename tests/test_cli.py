@@ -15,8 +15,11 @@ from tests.conftest import run_cli
         (["translate", "--batch", "-"], b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is binary, not text"),
         (["translate", "--batch", "/no/such/file"], None, "Cannot read /no/such/file"),
         (["translate"], None, "Give a request to translate"),
+        (["bench", "--queries", "-"], b"\n  \n", "No requests to measure"),
+        (["bench", "-n", "0"], None, "No requests to measure"),
     ],
-    ids=["empty", "100kB", "binary-stdin", "latin1-stdin", "binary-batch", "missing-batch", "no-query"],
+    ids=["empty", "100kB", "binary-stdin", "latin1-stdin", "binary-batch", "missing-batch", "no-query",
+         "bench-empty-file", "bench-none"],
 )
 def test_bad_input_is_a_usage_error(args, stdin, message):
     result = run_cli(*args, stdin=stdin)

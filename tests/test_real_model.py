@@ -223,6 +223,14 @@ def test_bench_prints_its_figures_with_guessed_tokens_confirmed(model_home):
     assert figures["answer_tokens_per_step"] > 1.2  # one token per step would be 1.0
 
 
+def test_bench_measures_a_tool_whose_test_split_is_empty(model_home):
+    """sqlite-utils keeps no test split (its requests are split by voice): bench reads the independent one."""
+    result = run_cli("bench", "--tool", "sqlite-utils", "-n", "3", timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["tool"] == "sqlite-utils" and figures["queries"] == 3 and figures["latency_median_s"] > 0
+
+
 def _adversarial():
     from tests.test_safety import ADVERSARIAL
 
