@@ -413,8 +413,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.queries:
         queries = [q for q in _read_text(str(args.queries)).splitlines() if q.strip()]
     else:
-        # The first split that holds requests: sqlite-utils keeps its test split empty (its hand-written
-        # requests are split by voice into train, calibration and the independent split).
+        # The first split that holds requests: a tool whose hand-written requests are split by voice keeps its
+        # test split empty and measures on the independent one.
         splits = tool.data_dir / "splits"
         queries = next((rows for name in ("test", "independent", "val")
                         if (splits / f"{name}.jsonl").exists()
