@@ -191,8 +191,8 @@ def swapped(offer: Offer) -> Verdict | None:
     """``safety.target-swapped``: where the request has several parts and the one that names a target of the
     answer, read on its own, does not ask for the answer, while another part on its own asks for the same
     destructive command on another value it names ("info about ml.exp3 and delete old-api" answered
-    ``remove ml.exp3``). One judgement per target of a request in parts; the other parts are read only when
-    that judgement says no. A command that does several parts at once (empty a table and load a file) is the
+    ``remove ml.exp3``). One judgement per target of a request in parts; the other parts are read (once each)
+    only when that judgement says no. A command that does several parts at once (empty a table and load a file) is the
     same command in no other part, so it passes."""
     parsed, catalog = offer.parsed, offer.catalog
     if offer.judge is None or offer.read is None:
@@ -204,6 +204,7 @@ def swapped(offer: Offer) -> Verdict | None:
     risk = catalog.profile.data.risk if catalog.profile else None
     plain = parsed.without(*risk.force) if risk is not None and parsed.forced and risk.confirms else parsed
     pronouns = lang.words("safety", "pronouns")
+    reads: dict[str, ParsedCommand | None] = {}  # each part decoded once, however many targets ask about it
     for param, kind, target in parsed.texts():
         if kind not in ("path", "string"):
             continue
@@ -216,7 +217,9 @@ def swapped(offer: Offer) -> Verdict | None:
         for other in clauses:
             if other == holding[0]:
                 continue
-            there = offer.read(other)
+            if other not in reads:
+                reads[other] = offer.read(other)
+            there = reads[other]
             if there is None or there.subcommand != parsed.subcommand or not guarded(there) \
                     or not ground(other, there).ok:
                 continue
