@@ -192,8 +192,8 @@ def swapped(offer: Offer) -> Verdict | None:
     answer, read on its own, does not ask for the answer, while another part on its own asks for the same
     destructive command on another value it names ("info about ml.exp3 and delete old-api" answered
     ``remove ml.exp3``). One judgement per target of a request in parts; the other parts are read (once each)
-    only when that judgement says no. A command that does several parts at once (empty a table and load a file) is the
-    same command in no other part, so it passes."""
+    only when that judgement says no. A command that does several parts at once (empty a table and load a file)
+    is the same command in no other part, so it passes."""
     parsed, catalog = offer.parsed, offer.catalog
     if offer.judge is None or offer.read is None:
         return None
